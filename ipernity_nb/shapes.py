@@ -1,0 +1,34 @@
+"""Which XML child elements are lists: the one rule shared by the XML parser and the tests.
+
+JSON answers always carry list children as arrays, even with one item (ipernity-api.md
+§2.3). XML cannot say so, so the parser needs to know which (parent, child) element pairs
+are lists. The rule: the parent is the child's plural (``docs``/``doc``, ``tags``/``tag``,
+``medias``/``media``) or the pair is listed in :data:`LIST_PAIRS`. A test renders every
+sandbox answer in both formats and checks they parse to the same dict, so a shape the rule
+misses fails there; extend :data:`LIST_PAIRS` then.
+
+Example:
+    >>> is_list("docs", "doc"), is_list("network", "user"), is_list("doc", "owner")
+    (True, True, False)
+"""
+
+from __future__ import annotations
+
+__all__ = ["LIST_PAIRS", "is_list"]
+
+#: (parent element, child element) pairs whose child is a list although not a plural.
+LIST_PAIRS = frozenset(
+    {
+        ("network", "user"),
+        ("prev", "doc"),
+        ("next", "doc"),
+        ("faves", "user"),
+        ("visits", "user"),
+        ("exif", "tag"),
+    }
+)
+
+
+def is_list(parent: str, child: str) -> bool:
+    """Whether ``child`` elements under ``parent`` always form a list."""
+    return parent == child + "s" or (parent, child) in LIST_PAIRS
