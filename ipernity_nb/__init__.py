@@ -7,6 +7,7 @@ tutorials and an offline sandbox that emulates api.ipernity.com.
 from __future__ import annotations
 
 from . import catalog, errors
+from .client import Client
 from .errors import (
     APIError,
     AuthError,
@@ -23,6 +24,7 @@ from .errors import (
     TransportError,
     UnknownMethodError,
 )
+from .frames import to_frame
 from .signing import api_sig, sign
 
 __version__ = "0.1.0"
@@ -30,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "AuthError",
+    "Client",
     "IpernityError",
     "MethodNotFoundError",
     "NotFoundError",
@@ -47,4 +50,5 @@ __all__ = [
     "catalog",
     "errors",
     "sign",
+    "to_frame",
 ]

@@ -272,9 +272,15 @@ def _check_scalar(method: str, p: Param, value: object) -> None:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             fail("a string")
     elif t == "enum":
-        if isinstance(value, (list, tuple, set, dict)):
+        # An enum documented as taking a comma list (doc.search media=photo,video, ipernity-api.md
+        # §2.4 / Photini) accepts several allowed values; others take exactly one.
+        multi = "comma" in p.doc.lower()
+        if isinstance(value, dict) or (isinstance(value, (list, tuple, set)) and not multi):
             fail("one value")
-        if p.values is not None and param_str(value) not in {param_str(v) for v in p.values}:
+        items = [param_str(v) for v in value] if isinstance(value, (list, tuple, set)) else [param_str(value)]
+        if multi:
+            items = [i.strip() for item in items for i in item.split(",")]
+        if p.values is not None and any(i not in {param_str(v) for v in p.values} for i in items):
             allowed = ", ".join(param_str(v) for v in p.values)
             raise ParameterError(
                 f"{method}: parameter {p.name!r} must be one of {allowed}; got {value!r}.",

@@ -25,6 +25,11 @@ LIST_PAIRS = frozenset(
         ("faves", "user"),
         ("visits", "user"),
         ("exif", "tag"),
+        # per-item flags of bulk container writes (album.docs.add/remove/setList,
+        # group.docs.add/remove, folder.albums.add/remove), ipernity-api.md §5.2
+        ("album", "doc"),
+        ("group", "doc"),
+        ("folder", "album"),
     }
 )
 

@@ -41,6 +41,12 @@ HANDLERS: dict[str, Callable[[Ctx], dict]] = {}
 NOT_EMULATED: dict[str, str] = {}
 
 _INT = re.compile(r"^\s*-?\d+")
+#: SQLite integers are 64-bit: larger numbers are clamped so they meet "not found", not a 500.
+_I64 = (-(2**63), 2**63 - 1)
+
+
+def _clamp(n: int) -> int:
+    return max(_I64[0], min(_I64[1], n))
 
 
 class Text(str):
@@ -135,7 +141,7 @@ class Ctx:
         if v is None or v == "":
             return default
         m = _INT.match(v)
-        return int(m.group()) if m else default
+        return _clamp(int(m.group())) if m else default
 
     def bool(self, name: str, default: bool = False) -> bool:
         v = self.int(name)
@@ -150,7 +156,7 @@ class Ctx:
         for x in self.list(name):
             m = _INT.match(x)
             if m:
-                out.append(int(m.group()))
+                out.append(_clamp(int(m.group())))
         return out
 
     def extra(self) -> set[str]:

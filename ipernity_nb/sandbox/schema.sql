@@ -131,6 +131,10 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_owner ON docs(owner_id, posted_at);
 CREATE INDEX IF NOT EXISTS docs_posted ON docs(posted_at);
 CREATE INDEX IF NOT EXISTS docs_md5 ON docs(md5);
+CREATE INDEX IF NOT EXISTS docs_visits ON docs(visits);  -- doc.search sort=popular, explore popular
+CREATE INDEX IF NOT EXISTS docs_geo ON docs(lat, lng);    -- doc.search lat/lng/dist bounding box
+-- doc.search text=: a covering index, so the LIKE scan reads narrow index rows, not whole docs
+CREATE INDEX IF NOT EXISTS docs_text ON docs(title, description, share, owner_id, posted_at);
 
 CREATE TABLE IF NOT EXISTS files (                  -- bytes of uploaded originals
     doc_id  INTEGER PRIMARY KEY REFERENCES docs(doc_id) ON DELETE CASCADE,

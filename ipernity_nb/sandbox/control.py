@@ -1,0 +1,253 @@
+"""The control plane: JSON endpoints under ``/_sandbox/``, separate from the emulated API.
+
+Every call needs ``Authorization: Bearer <admin token>`` (401 otherwise), so a student on a
+shared classroom sandbox cannot reset it. The same operations are methods on ``Sandbox``;
+both go through the functions of :mod:`ipernity_nb.sandbox.ops`-style helpers below.
+
+Example (over HTTP)::
+
+    curl -X POST -H "Authorization: Bearer $TOKEN" -d '{"seed": "empty"}' http://127.0.0.1:8765/_sandbox/reset
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import sqlite3
+import time
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from ..catalog import LEVELS
+from .state import PERM_SCOPES, hash_password, insert_token
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+
+__all__ = ["Control", "ControlError", "approve_frob", "create_app", "create_user", "issue_token", "parse_perms"]
+
+
+class ControlError(Exception):
+    """A bad control-plane request: ``status`` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# --- operations (shared by the HTTP endpoints and the Sandbox methods) ------------------------
+
+
+def parse_perms(perms: Any) -> dict[str, str]:
+    """Validate ``{"doc": "write", ...}``: known scopes, known levels (profile: read/write)."""
+    if perms is None:
+        return {}
+    if not isinstance(perms, dict):
+        raise ControlError('"perms" must be an object such as {"doc": "write"}')
+    out: dict[str, str] = {}
+    for scope, level in perms.items():
+        if scope not in PERM_SCOPES:
+            raise ControlError(f"unknown permission scope {scope!r}; scopes are {', '.join(PERM_SCOPES)}")
+        allowed = ("none", "read", "write") if scope == "profile" else LEVELS
+        if level not in allowed:
+            raise ControlError(f"permission {scope}={level!r} is invalid; use one of {', '.join(allowed)}")
+        out[scope] = level
+    return out
+
+
+def create_app(db: sqlite3.Connection, name: str, auth: str = "desktop", callback: str = "") -> dict[str, str]:
+    """Register an API key; returns ``{"api_key", "secret"}``."""
+    if not name or not isinstance(name, str):
+        raise ControlError('"name" is required (the application name shown on the consent page)')
+    if auth not in ("desktop", "web"):
+        raise ControlError('"auth" must be "desktop" or "web"')
+    if auth == "web" and not callback:
+        raise ControlError('a web app needs a "callback" URL (absolute, or a path on the sandbox)')
+    key, secret = secrets.token_hex(16), secrets.token_hex(8)
+    db.execute(
+        "INSERT INTO apps (api_key, secret, name, kind, callback, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (key, secret, name, auth, callback or "", int(time.time())),
+    )
+    return {"api_key": key, "secret": secret}
+
+
+def create_user(
+    db: sqlite3.Connection,
+    username: str,
+    password: str,
+    realname: str = "",
+    is_pro: bool = False,
+    groups: Any = (),
+) -> dict[str, str]:
+    """Add a member who can log in; joins ``groups``. Returns ``{"user_id", "username"}``."""
+    if not username or not isinstance(username, str):
+        raise ControlError('"username" is required')
+    if not password or not isinstance(password, str):
+        raise ControlError('"password" is required')
+    if db.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+        raise ControlError(f"username {username!r} is taken", status=409)
+    uid = max(db.execute("SELECT COALESCE(MAX(user_id), 0) FROM users").fetchone()[0] + 1, 290001)
+    now = int(time.time())
+    db.execute(
+        "INSERT INTO users (user_id, username, password_hash, realname, is_pro, member_since, last_online)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (uid, username, hash_password(password), realname or "", 1 if is_pro else 0, now, now),
+    )
+    for gid in groups or ():
+        try:
+            gid = int(gid)
+        except (TypeError, ValueError):
+            raise ControlError(f"group id {gid!r} is not a number") from None
+        if not db.execute("SELECT 1 FROM grp WHERE group_id = ?", (gid,)).fetchone():
+            raise ControlError(f"group {gid} does not exist", status=404)
+        db.execute("INSERT INTO grp_members (group_id, user_id, joined_at) VALUES (?, ?, ?)", (gid, uid, now))
+    return {"user_id": str(uid), "username": username}
+
+
+def _user(db: sqlite3.Connection, username: str) -> sqlite3.Row:
+    row = db.execute("SELECT * FROM users WHERE username = ?", (username or "",)).fetchone()
+    if row is None:
+        raise ControlError(f"no user named {username!r}", status=404)
+    return row
+
+
+def approve_frob(db: sqlite3.Connection, frob: str, username: str, perms: Any, now: int | None = None) -> dict:
+    """Approve a pending frob as ``username`` would by clicking "Approve"."""
+    now = int(time.time()) if now is None else now
+    granted = parse_perms(perms)
+    user = _user(db, username)
+    row = db.execute("SELECT * FROM frobs WHERE frob = ?", (frob,)).fetchone()
+    if row is None:
+        raise ControlError("unknown frob: call auth.getFrob first", status=404)
+    if row["status"] != "pending":
+        raise ControlError(f"the frob is already {row['status']}", status=409)
+    if row["expires_at"] <= now:
+        raise ControlError("the frob has expired: call auth.getFrob again", status=409)
+    db.execute(
+        "UPDATE frobs SET status = 'approved', user_id = ?, perms = ? WHERE frob = ?",
+        (user["user_id"], json.dumps(granted), frob),
+    )
+    record_authorization(db, row["api_key"], user["user_id"], granted, now)
+    return {"frob": frob, "status": "approved", "username": user["username"]}
+
+
+def record_authorization(db: sqlite3.Connection, api_key: str, user_id: int, perms: dict, now: int) -> None:
+    """Remember that ``user_id`` granted ``perms`` to the app (the consent page's "ok" block)."""
+    db.execute(
+        "INSERT OR REPLACE INTO authorizations (api_key, user_id, perms, granted_at) VALUES (?, ?, ?, ?)",
+        (api_key, user_id, json.dumps(perms), now),
+    )
+
+
+def issue_token(db: sqlite3.Connection, api_key: str, username: str, perms: Any) -> str:
+    """Create a token directly (tests and tutorials); same shape as auth.getToken's."""
+    granted = parse_perms(perms)
+    if not db.execute("SELECT 1 FROM apps WHERE api_key = ?", (api_key or "",)).fetchone():
+        raise ControlError("unknown api_key", status=404)
+    user = _user(db, username)
+    return insert_token(db, api_key, user["user_id"], granted)
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+class Control:
+    """The ``/_sandbox/*`` endpoints of one app."""
+
+    def __init__(self, app: SandboxApp) -> None:
+        self.app = app
+
+    def rules(self) -> list[Rule]:
+        return [
+            Rule("/_sandbox/status", endpoint="control.status", methods=["GET"]),
+            Rule("/_sandbox/apps", endpoint="control.apps", methods=["POST"]),
+            Rule("/_sandbox/users", endpoint="control.users", methods=["POST"]),
+            Rule("/_sandbox/tokens", endpoint="control.tokens", methods=["POST"]),
+            Rule("/_sandbox/frobs/<frob>/approve", endpoint="control.approve", methods=["POST"]),
+            Rule("/_sandbox/reset", endpoint="control.reset", methods=["POST"]),
+        ]
+
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> Response:
+        return Response(json.dumps(data), status=status, mimetype="application/json")
+
+    def _guard(self, request: Request) -> tuple[dict | None, Response | None]:
+        auth = request.headers.get("Authorization", "")
+        given = auth[7:].strip() if auth.startswith("Bearer ") else ""
+        if not given or not hmac.compare_digest(given.encode(), self.app.admin_token.encode()):
+            resp = self._json({"error": "admin token required: send 'Authorization: Bearer <admin token>'"}, 401)
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="ipernity sandbox"'
+            return None, resp
+        if request.method == "GET":
+            return {}, None
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+        except ValueError:
+            return None, self._json({"error": "the body must be a JSON object"}, 400)
+        if not isinstance(body, dict):
+            return None, self._json({"error": "the body must be a JSON object"}, 400)
+        return body, None
+
+    def _run(self, request: Request, op: Any) -> Response:
+        body, err = self._guard(request)
+        if err is not None:
+            return err
+        try:
+            return self._json(op(body))
+        except ControlError as exc:
+            return self._json({"error": str(exc)}, exc.status)
+
+    def status(self, request: Request) -> Response:
+        def op(_: dict) -> dict:
+            return {"status": "ok", "seed": self.app.state.meta("seed"), "counts": self.app.state.counts()}
+
+        return self._run(request, op)
+
+    def apps(self, request: Request) -> Response:
+        def op(b: dict) -> dict:
+            with self.app.state.transaction(write=True) as db:
+                return create_app(db, b.get("name", ""), b.get("auth", "desktop"), b.get("callback", ""))
+
+        return self._run(request, op)
+
+    def users(self, request: Request) -> Response:
+        def op(b: dict) -> dict:
+            with self.app.state.transaction(write=True) as db:
+                return create_user(
+                    db,
+                    b.get("username", ""),
+                    b.get("password", ""),
+                    b.get("realname", ""),
+                    bool(b.get("is_pro", False)),
+                    b.get("groups") or (),
+                )
+
+        return self._run(request, op)
+
+    def tokens(self, request: Request) -> Response:
+        def op(b: dict) -> dict:
+            with self.app.state.transaction(write=True) as db:
+                return {"token": issue_token(db, b.get("api_key", ""), b.get("username", ""), b.get("perms"))}
+
+        return self._run(request, op)
+
+    def approve(self, request: Request, frob: str) -> Response:
+        def op(b: dict) -> dict:
+            with self.app.state.transaction(write=True) as db:
+                return approve_frob(db, frob, b.get("username", ""), b.get("perms", {"doc": "read"}))
+
+        return self._run(request, op)
+
+    def reset(self, request: Request) -> Response:
+        def op(b: dict) -> dict:
+            seed, scale = b.get("seed", "demo"), b.get("scale")
+            if seed not in ("demo", "empty"):
+                raise ControlError('"seed" must be "demo" or "empty"')
+            if scale is not None and (not isinstance(scale, int) or isinstance(scale, bool) or scale < 0):
+                raise ControlError('"scale" must be a positive integer (number of docs)')
+            return {"status": "ok", "counts": self.app.state.reset(seed, scale)}
+
+        return self._run(request, op)

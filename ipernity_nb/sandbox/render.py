@@ -1,0 +1,119 @@
+"""The one place payloads become JSON or XML envelopes (ipernity-api.md §2.2, §2.3).
+
+Payload conventions are those of :mod:`ipernity_nb.sandbox.registry`: strings everywhere,
+:class:`~ipernity_nb.sandbox.registry.Text` for text child elements, ``"content"`` for an
+element's own text, lists for repeated children.
+
+Example:
+    >>> from ipernity_nb.sandbox.registry import Text
+    >>> render_ok({"hello": Text("hello world!")}, "xml")[0].decode()
+    '<?xml version="1.0" encoding="utf-8"?>\\n<api status="ok"><hello>hello world!</hello></api>'
+    >>> render_error(1, "Document not found", "json")[0]
+    b'{"api": {"status": "error", "code": "1", "message": "Document not found"}}'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .registry import Text
+
+__all__ = ["CONTENT_TYPES", "render_error", "render_ok"]
+
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NAME_BAD = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL.sub("", text)
+
+
+def _text(value: str) -> str:
+    return _clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    # Whitespace characters are escaped so attribute normalisation keeps them.
+    return _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+
+
+def _name(name: str) -> str:
+    """A valid XML element/attribute name (test.echo echoes arbitrary parameter names)."""
+    n = _NAME_BAD.sub("_", str(name)) or "_"
+    if not (n[0].isalpha() or n[0] == "_") or n.lower().startswith("xml"):
+        n = "_" + n
+    return n
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _element(name: str, value: object, out: list[str]) -> None:
+    tag = _name(name)
+    if isinstance(value, dict):
+        attrs: list[str] = []
+        children: list[str] = []
+        content = ""
+        for k, v in value.items():
+            if v is None:
+                continue
+            if k == "content" and not isinstance(v, (dict, list)):
+                content = _text(_scalar(v))
+            elif isinstance(v, list):
+                for item in v:
+                    _element(k, item, children)
+            elif isinstance(v, (dict, Text)):
+                _element(k, v, children)
+            else:
+                attrs.append(f' {_name(k)}="{_attr(_scalar(v))}"')
+        out.append(f"<{tag}{''.join(attrs)}>{content}{''.join(children)}</{tag}>")
+    elif isinstance(value, list):
+        for item in value:
+            _element(name, item, out)
+    elif value is not None:
+        out.append(f"<{tag}>{_text(_scalar(value))}</{tag}>")
+
+
+def _jsonable(value: object) -> object:
+    """Strings everywhere, as the live service emits them (a handler's stray int included)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return _scalar(value)
+
+
+def render_ok(payload: dict, fmt: str) -> tuple[bytes, str]:
+    """``(body, content_type)`` of a success envelope."""
+    if fmt == "xml":
+        out: list[str] = []
+        for k, v in payload.items():
+            if k != "api":
+                _element(k, v, out)
+        body = '<?xml version="1.0" encoding="utf-8"?>\n<api status="ok">' + "".join(out) + "</api>"
+        return body.encode("utf-8"), CONTENT_TYPES["xml"]
+    doc: dict = {"api": {"status": "ok"}}
+    # The envelope's "api" member is never overwritten by a payload key (test.echo api=…).
+    doc.update((k, v) for k, v in _jsonable(payload).items() if k != "api")  # type: ignore[union-attr]
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8"), CONTENT_TYPES["json"]
+
+
+def render_error(code: int, message: str, fmt: str) -> tuple[bytes, str]:
+    """``(body, content_type)`` of an error envelope; ``message`` is the short label (§2.2)."""
+    if fmt == "xml":
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<api status="error" code="{code}" message="{_attr(message)}"></api>'
+        )
+        return body.encode("utf-8"), CONTENT_TYPES["xml"]
+    doc = {"api": {"status": "error", "code": str(code), "message": message}}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8"), CONTENT_TYPES["json"]

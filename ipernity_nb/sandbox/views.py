@@ -1,0 +1,391 @@
+"""Shared record builders for the doc-carrying handlers: visibility, doc records, doc.get.
+
+Every handler that lists docs (doc.search/getList, album.docs.getList, group.docs.getList,
+faves.docs.getList, explore.*) builds its hits with :func:`doc_records` (batched: one query
+per block for the whole page, never one per doc) and filters rows with
+:func:`visible_docs_clause`. ``doc.get`` uses :func:`doc_full`.
+
+Visibility (schema.sql header, ipernity-api.md §6.4): ``share`` 4 is public; 1 family,
+2 friends, 3 friends+family are granted by the OWNER's ``network`` row naming the caller
+(``network.user_id = owner``, ``contact_id = caller``, not blocked); 0 is private. The owner
+always sees their docs; anonymous callers see public docs only. Docs of closed accounts
+are visible to nobody.
+
+Not emulated: the live service's per-user download/print settings (``can.download`` is
+granted to the owner and on Creative Commons / copyleft licenses; ``can.print`` to the
+owner only); thumbnails above 800 px are always offered (the live service asks the owner's
+settings); ``geo.loc_id``/``location`` (no reverse geocoding).
+
+Example:
+    >>> user_brief({"user_id": 284001, "username": "alice"})
+    {'user_id': '284001', 'username': 'alice'}
+    >>> user_brief(284002)
+    {'user_id': '284002'}
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .media import LABELS, media_url, thumb_dims
+from .registry import Ctx, Fault, Text, b, s
+from .views_blocks import counts, notes_block, tags_block, users_by_id
+
+__all__ = [
+    "can_see_doc",
+    "doc_full",
+    "doc_link",
+    "doc_record",
+    "doc_records",
+    "fetch_doc",
+    "medias_list",
+    "notes_block",
+    "perm_allows",
+    "relation",
+    "safety_clause",
+    "tags_block",
+    "thumb_block",
+    "thumbs_list",
+    "user_brief",
+    "visible_docs_clause",
+]
+
+#: Licenses a visitor may download under (Creative Commons and copyleft, ipernity-api.md §6.4).
+_FREE_LICENSES = frozenset({1, 3, 5, 7, 9, 11, 255})
+#: Size assumed for thumbnails of docs without pixel dimensions (audio/other get an icon).
+_ICON = (500, 500)
+
+
+# --- who sees what -----------------------------------------------------------------------
+
+
+def visible_docs_clause(ctx: Ctx, alias: str = "d") -> tuple[str, list]:
+    """SQL boolean expression (and its args) true for the docs of ``alias`` the caller may see.
+
+    Example:
+        >>> # sql, args = visible_docs_clause(ctx, "d")
+        >>> # ctx.db.execute(f"SELECT d.doc_id FROM docs d WHERE {sql}", args)
+    """
+    a = alias
+    uid = ctx.user_id
+    # Docs of closed accounts are gone for everyone (ipernity-api.md §5.2 "closed/suspended").
+    open_owner = f"{a}.owner_id NOT IN (SELECT user_id FROM users WHERE is_closed = 1)"
+    if uid is None:
+        return f"({a}.share = 4 AND {open_owner})", []
+    sql = (
+        f"({open_owner} AND ({a}.share = 4 OR {a}.owner_id = ? OR ({a}.share BETWEEN 1 AND 3 AND EXISTS ("
+        f"SELECT 1 FROM network vn WHERE vn.user_id = {a}.owner_id AND vn.contact_id = ? "
+        f"AND vn.is_blocked = 0 AND ((vn.is_family = 1 AND {a}.share IN (1, 3)) "
+        f"OR (vn.is_friend = 1 AND {a}.share IN (2, 3)))))))"
+    )
+    return sql, [uid, uid]
+
+
+def safety_clause(ctx: Ctx, alias: str = "d", param: str = "safesurf") -> tuple[str, list]:
+    """SQL filter for the ``safesurf`` parameter: docs whose safety level is at most its value.
+
+    Safety levels are 1 all audiences, 2 not for all, 3 adults only (ipernity-api.md §6.4).
+    Absent or out-of-range values filter nothing (``"1"``, no args).
+    """
+    level = ctx.int(param)
+    if level is None or not 1 <= level <= 2:
+        return "1", []
+    return f"{alias}.safety <= ?", [level]
+
+
+def relation(ctx: Ctx, owner_id: int) -> dict[str, bool]:
+    """The owner's relation to the caller: ``{"self", "contact", "family", "friend"}``."""
+    uid = ctx.user_id
+    out = {"self": uid is not None and uid == owner_id, "contact": False, "family": False, "friend": False}
+    if uid is None or out["self"]:
+        return out
+    row = ctx.db.execute(
+        "SELECT is_family, is_friend FROM network WHERE user_id = ? AND contact_id = ? AND is_blocked = 0",
+        (owner_id, uid),
+    ).fetchone()
+    if row is not None:
+        out.update(contact=True, family=bool(row[0]), friend=bool(row[1]))
+    return out
+
+
+def _share_allows(share: int, rel: Mapping[str, bool]) -> bool:
+    if share == 4 or rel["self"]:
+        return True
+    return (share in (1, 3) and rel["family"]) or (share in (2, 3) and rel["friend"])
+
+
+def perm_allows(level: int, rel: Mapping[str, bool], logged_in: bool) -> bool:
+    """Whether a comment/tag permission ``level`` (0..5, schema.sql header) admits the caller."""
+    if rel["self"]:
+        return True
+    if not logged_in:
+        return False
+    return (
+        level == 5
+        or (level == 4 and rel["contact"])
+        or (level in (1, 3) and rel["family"])
+        or (level in (2, 3) and rel["friend"])
+    )
+
+
+def can_see_doc(ctx: Ctx, doc_row: Mapping[str, Any]) -> bool:
+    """Whether the caller may see this ``docs`` row (same rule as :func:`visible_docs_clause`)."""
+    closed = ctx.db.execute("SELECT is_closed FROM users WHERE user_id = ?", (doc_row["owner_id"],)).fetchone()
+    if closed is None or closed[0]:
+        return False
+    if int(doc_row["share"]) == 4:
+        return True
+    return _share_allows(int(doc_row["share"]), relation(ctx, int(doc_row["owner_id"])))
+
+
+def fetch_doc(ctx: Ctx, doc_id: int | None, *, owner_only: bool = False) -> sqlite3.Row:
+    """The ``docs`` row of ``doc_id`` if the caller may see it (or owns it, with ``owner_only``).
+
+    Raises ``Fault(1, "Document not found")`` otherwise — the live service answers the same
+    for a missing doc and for one the caller may not see (ipernity-api.md §5.2).
+    """
+    row = None
+    if doc_id is not None and doc_id > 0:
+        row = ctx.db.execute("SELECT * FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+    if row is None:
+        raise Fault(1, "Document not found")
+    if owner_only:
+        if ctx.user_id != row["owner_id"]:
+            raise Fault(1, "Document not found")
+    elif not can_see_doc(ctx, row):
+        raise Fault(1, "Document not found")
+    return row
+
+
+# --- small blocks ----------------------------------------------------------------------------
+
+
+def user_brief(row_or_id: Mapping[str, Any] | int | str) -> dict[str, str]:
+    """``{"user_id", "username"}`` from a users row (or ``{"user_id"}`` from a bare id)."""
+    if isinstance(row_or_id, (int, str)):
+        return {"user_id": s(row_or_id)}
+    return {"user_id": s(row_or_id["user_id"]), "username": s(row_or_id["username"])}
+
+
+def doc_link(ctx: Ctx, row: Mapping[str, Any]) -> str:
+    """The doc's page URL on the sandbox site (live: ``…/doc/<owner>/<doc_id>``)."""
+    return f"{ctx.base_url}/doc/{row['owner_id']}/{row['doc_id']}"
+
+
+def _dims(row: Mapping[str, Any]) -> tuple[int, int]:
+    w, h = int(row["w"] or 0), int(row["h"] or 0)
+    return (w, h) if w and h else _ICON
+
+
+def thumb_block(ctx: Ctx, row: Mapping[str, Any], label: str = "75x") -> dict[str, str]:
+    """One thumbnail ``{label, ext, w, h, url}`` (thumbnails are JPEG whatever the original)."""
+    if label not in LABELS:
+        label = "75x"
+    w, h = thumb_dims(*_dims(row), label)
+    url = media_url(ctx.base_url, int(row["doc_id"]), row["secret"], label, "jpg", int(row["farm"]))
+    return {"label": label, "ext": "jpg", "w": s(w), "h": s(h), "url": url}
+
+
+def thumbs_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every thumbnail label (ipernity-api.md §6.4), smallest first."""
+    return [thumb_block(ctx, row, label) for label in LABELS]
+
+
+def medias_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Playable renditions: mp4 for video, mp3 for audio; none for photos and other files.
+
+    The attribute ``lenght`` keeps the live sample's spelling (ipernity-api.md §2.5).
+    """
+    doc_id, secret, farm = int(row["doc_id"]), row["secret"], int(row["farm"])
+    if row["media"] == "video":
+        w, h = thumb_dims(*_dims(row), "640")
+        url = media_url(ctx.base_url, doc_id, secret, "mp4", "mp4", farm)
+        return [{"label": "mp4", "ext": "mp4", "w": s(w), "h": s(h), "lenght": s(row["length"]), "url": url}]
+    if row["media"] == "audio":
+        url = media_url(ctx.base_url, doc_id, secret, "mp3", "mp3", farm)
+        return [{"label": "mp3", "ext": "mp3", "lenght": s(row["length"]), "url": url}]
+    return []
+
+
+def _original(ctx: Ctx, row: Mapping[str, Any]) -> dict[str, str]:
+    url = media_url(ctx.base_url, int(row["doc_id"]), row["secret"], "original", row["ext"], int(row["farm"]))
+    out = {
+        "ext": s(row["ext"]),
+        "w": s(row["w"]),
+        "h": s(row["h"]),
+        "bytes": s(row["bytes"]),
+        "filename": s(row["filename"]),
+        "url": url,
+    }
+    if row["media"] in ("video", "audio"):
+        out["length"] = s(row["length"])
+    return out
+
+
+def _can_download(ctx: Ctx, row: Mapping[str, Any]) -> bool:
+    return ctx.user_id == row["owner_id"] or int(row["license"]) in _FREE_LICENSES
+
+
+def _dates(row: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "posted_at": s(row["posted_at"]),
+        "created": s(row["created"]),
+        "modified_at": s(row["modified_at"]),
+        "replaced_at": s(row["replaced_at"]),
+        "comment_at": s(row["last_comment_at"]),
+        "last_comment_at": s(row["last_comment_at"]),
+        "last_update_at": s(row["last_update_at"]),
+    }
+
+
+def _geo(row: Mapping[str, Any]) -> dict[str, str] | None:
+    if row["lat"] is None or row["lng"] is None:
+        return None
+    return {"lat": s(row["lat"]), "lng": s(row["lng"]), "accuracy": s(row["geo_accuracy"])}
+
+
+# --- batched blocks (see views_blocks) -----------------------------------------------------
+
+
+def _count_block(row: Mapping[str, Any], c: Mapping[str, int]) -> dict[str, str]:
+    return {
+        "visits": s(row["visits"]),
+        "faves": s(c["faves"]),
+        "comments": s(c["comments"]),
+        "notes": s(c["notes"]),
+        "tags": s(c["tags"]),
+        "albums": s(c["albums"]),
+        "groups": s(c["groups"]),
+        "last_visit": s(c["last_visit"]),
+    }
+
+
+def _owner_block(u: sqlite3.Row | None, owner_id: int, full: bool) -> dict[str, str]:
+    if u is None:
+        return {"user_id": s(owner_id)}
+    out = user_brief(u)
+    if full:
+        out.update(realname=s(u["realname"]), alias=s(u["alias"]), is_pro=b(u["is_pro"]))
+    return out
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def doc_records(
+    ctx: Ctx, rows: Sequence[Mapping[str, Any]], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x"
+) -> list[dict]:
+    """List records for many ``docs`` rows, with each optional block fetched once for all rows.
+
+    Always: ``doc_id, title, media, license, safety``, ``owner{user_id, username}`` and one
+    ``thumb``. ``extra`` (ipernity-api.md §6.4): ``owner`` (adds realname/alias/is_pro),
+    ``dates``, ``count``, ``license``, ``medias``, ``geo`` (docs with a location), ``original``
+    (owner or downloadable licence), ``md5``, ``link``.
+    """
+    extra = set(extra)
+    ids = [int(r["doc_id"]) for r in rows]
+    owners = users_by_id(ctx.db, (int(r["owner_id"]) for r in rows))
+    page_counts = counts(ctx.db, ids) if "count" in extra else {}
+    out = []
+    for r in rows:
+        rec: dict[str, Any] = {
+            "doc_id": s(r["doc_id"]),
+            "title": s(r["title"]),
+            "media": s(r["media"]),
+            "license": s(r["license"]),
+            "safety": s(r["safety"]),
+        }
+        if "link" in extra:
+            rec["link"] = doc_link(ctx, r)
+        if "md5" in extra:
+            rec["md5"] = s(r["md5"])
+        rec["owner"] = _owner_block(owners.get(int(r["owner_id"])), int(r["owner_id"]), "owner" in extra)
+        rec["thumb"] = thumb_block(ctx, r, thumbsize)
+        if "dates" in extra:
+            rec["dates"] = _dates(r)
+        if "count" in extra:
+            rec["count"] = _count_block(r, page_counts[int(r["doc_id"])])
+        if "geo" in extra and (g := _geo(r)) is not None:
+            rec["geo"] = g
+        if "medias" in extra and (m := medias_list(ctx, r)):
+            rec["medias"] = {"media": m}
+        if "original" in extra and _can_download(ctx, r):
+            rec["original"] = _original(ctx, r)
+        out.append(rec)
+    return out
+
+
+def doc_record(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x") -> dict:
+    """One list record (see :func:`doc_records`; prefer that for pages: it batches queries)."""
+    return doc_records(ctx, [row], extra=extra, thumbsize=thumbsize)[0]
+
+
+def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozenset()) -> dict:
+    """The ``doc`` block of ``doc.get`` (ipernity-api.md §2.5), for a row the caller may see.
+
+    ``extra``: ``tags``, ``notes``, ``geo``, ``md5``. ``original`` appears for the owner or
+    when ``can.download`` is 1.
+    """
+    extra = set(extra)
+    doc_id, owner_id = int(row["doc_id"]), int(row["owner_id"])
+    owner = ctx.db.execute("SELECT * FROM users WHERE user_id = ?", (owner_id,)).fetchone()
+    rel = relation(ctx, owner_id)
+    logged_in = ctx.user_id is not None
+    c = counts(ctx.db, [doc_id])[doc_id]
+    share = int(row["share"])
+    doc: dict[str, Any] = {
+        "doc_id": s(doc_id),
+        "media": s(row["media"]),
+        "license": s(row["license"]),
+        "rotation": s(row["rotation"]),
+        "title": s(row["title"]),
+        "safety": s(row["safety"]),
+        "link": doc_link(ctx, row),
+    }
+    if "md5" in extra:
+        doc["md5"] = s(row["md5"])
+    doc["owner"] = {**_owner_block(owner, owner_id, False), "realname": s(owner["realname"] if owner else "")}
+    doc["description"] = Text(row["description"])
+    doc["dates"] = _dates(row)
+    doc["visibility"] = {
+        "ispublic": b(share == 4),
+        "isfriend": b(share in (2, 3)),
+        "isfamily": b(share in (1, 3)),
+        "share": s(share),
+    }
+    doc["permissions"] = {"comment": s(row["perm_comment"]), "tag": s(row["perm_tag"]), "tagme": s(row["perm_tagme"])}
+    doc["count"] = _count_block(row, c)
+    doc["can"] = {
+        "fave": b(logged_in and not rel["self"]),
+        "comment": b(perm_allows(int(row["perm_comment"]), rel, logged_in)),
+        "tag": b(perm_allows(int(row["perm_tag"]), rel, logged_in)),
+        "tagme": b(perm_allows(int(row["perm_tagme"]), rel, logged_in)),
+        "zoom": "1",
+        "download": b(_can_download(ctx, row)),
+        "print": b(rel["self"]),
+    }
+    you = {"isfave": "0", "visits": "0", "last_visit": "0"}
+    if logged_in:
+        fav = ctx.db.execute("SELECT 1 FROM faves_docs WHERE user_id = ? AND doc_id = ?", (ctx.user_id, doc_id))
+        vis = ctx.db.execute(
+            "SELECT visits, visited_at FROM visits WHERE kind = 'doc' AND item_id = ? AND user_id = ?",
+            (doc_id, ctx.user_id),
+        ).fetchone()
+        you["isfave"] = b(fav.fetchone() is not None)
+        if vis is not None:
+            you.update(visits=s(vis[0]), last_visit=s(vis[1]))
+    doc["you"] = you
+    doc["thumbs"] = {"thumb": thumbs_list(ctx, row)}
+    if m := medias_list(ctx, row):
+        doc["medias"] = {"media": m}
+    if _can_download(ctx, row):
+        doc["original"] = _original(ctx, row)
+    if "geo" in extra and (g := _geo(row)) is not None:
+        doc["geo"] = g
+    if "tags" in extra:
+        doc["tags"] = tags_block(ctx, doc_id)
+    if "notes" in extra:
+        doc["notes"] = notes_block(ctx, doc_id)
+    return doc
