@@ -7,7 +7,11 @@ tutorials and an offline sandbox that emulates api.ipernity.com.
 from __future__ import annotations
 
 from . import catalog, errors
+from .auth import DesktopFlow, SandboxApprover, WebFlow, check_token, client_from_env
+from .authtoken import Token
 from .client import Client
+from .display import show_thumbs
+from .embedded import connect, embedded_sandbox, sandbox_approver
 from .errors import (
     APIError,
     AuthError,
@@ -24,31 +28,52 @@ from .errors import (
     TransportError,
     UnknownMethodError,
 )
+from .explain import explain_signature
 from .frames import to_frame
+from .oauth import OAuthFlow
+from .sandbox import Sandbox
 from .signing import api_sig, sign
+from .tokenstore import TokenStore
+from .widgets import AuthForm, MethodForm
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
     "AuthError",
+    "AuthForm",
     "Client",
+    "DesktopFlow",
     "IpernityError",
+    "MethodForm",
     "MethodNotFoundError",
     "NotFoundError",
+    "OAuthFlow",
     "ParameterError",
     "PermissionDeniedError",
     "PostRequiredError",
     "RateLimitError",
     "RightsError",
+    "Sandbox",
+    "SandboxApprover",
     "ServerError",
     "ServiceUnavailableError",
+    "Token",
+    "TokenStore",
     "TransportError",
     "UnknownMethodError",
+    "WebFlow",
     "__version__",
     "api_sig",
     "catalog",
+    "check_token",
+    "client_from_env",
+    "connect",
+    "embedded_sandbox",
     "errors",
+    "explain_signature",
+    "sandbox_approver",
+    "show_thumbs",
     "sign",
     "to_frame",
 ]

@@ -171,6 +171,11 @@ def show_thumbs(data: object, *, size: int = 100, limit: int = _MAX_DEFAULT) -> 
 
     Accepts a doc DataFrame (``thumb_url``/``title``/``link`` columns), a payload dict from
     ``client.call`` or a list of records.
+
+    Example:
+        >>> grid = show_thumbs([{"title": "Sunset", "thumb": {"url": "https://u1.ipernity.com/1.75x.jpg"}}])
+        >>> "Sunset" in grid._repr_html_()
+        True
     """
     return ThumbGrid(data, size=size, limit=limit)
 

@@ -107,7 +107,14 @@ def _form(resp: requests.Response, step: str) -> dict[str, str]:
 
 
 class OAuthFlow:
-    """OAuth 1.0a: request token -> user approves on ipernity -> access token (no verifier)."""
+    """OAuth 1.0a: request token -> user approves on ipernity -> access token (no verifier).
+
+    Example:
+        >>> flow = OAuthFlow()                                           # doctest: +SKIP
+        >>> start = flow.start(client, perms={"doc": "read"})            # doctest: +SKIP
+        >>> # open start.url, approve, then:
+        >>> flow.finish()                                                # doctest: +SKIP
+    """
 
     def __init__(self, *, callback: str | None = None) -> None:
         self.callback = callback

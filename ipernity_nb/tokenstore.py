@@ -57,7 +57,14 @@ def default_directory() -> Path:
 
 
 class TokenStore:
-    """Save, load, list and forget tokens (see the module docstring for where and how)."""
+    """Save, load, list and forget tokens (see the module docstring for where and how).
+
+    Example:
+        >>> import tempfile
+        >>> store = TokenStore(tempfile.mkdtemp())
+        >>> store.list()
+        []
+    """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_directory()
