@@ -10,7 +10,9 @@ import pytest
 
 import ipernity_nb
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(ipernity_nb.__path__, "ipernity_nb.") if "__main__" not in m.name)
+MODULES = sorted(
+    m.name for m in pkgutil.walk_packages(ipernity_nb.__path__, "ipernity_nb.") if "__main__" not in m.name
+)
 
 
 @pytest.mark.parametrize("name", MODULES)
