@@ -17,11 +17,8 @@ Payload conventions, so that JSON and XML render from one structure (ipernity-ap
 * a top-level ``str`` value (``hello``, ``echo``, ``ticket``) is a text element.
 
 Example:
-    >>> @handler("test.example", replace=True)
-    ... def _example(ctx):
-    ...     return {"example": Text("hi")}
-    >>> HANDLERS["test.example"].__name__
-    '_example'
+    >>> s(12), b(False), Fault(1, "Document not found").message
+    ('12', '0', 'Document not found')
 """
 
 from __future__ import annotations
