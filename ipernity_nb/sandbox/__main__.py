@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 
@@ -25,7 +26,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, default=None, help="number of demo docs (performance work)")
     p.add_argument("--admin-token", default=None, help="control-plane token (default: a new one at each start)")
     p.add_argument("--frob-ttl", type=int, default=600, help="seconds a frob stays valid (default 600)")
+    p.add_argument(
+        "--faults",
+        default=None,
+        metavar="JSON",
+        help='fault injection, e.g. \'{"rate": 0.15, "drop": 0.02, "latency": [0, 0.05], "seed": 7}\'',
+    )
+    p.add_argument(
+        "--fault-rate", type=float, default=None, help="fraction of API calls failing (502/503, API 500/503)"
+    )
+    p.add_argument("--fault-seed", type=int, default=None, help="random seed: the same faults in the same order")
+    p.add_argument("--latency", type=float, nargs="+", default=None, metavar="S", help="added latency: S or MIN MAX")
+    p.add_argument("--drop", type=float, default=None, help="fraction of API calls whose connection is dropped")
+    p.add_argument("--maintenance", action="store_true", help="answer 501 Maintenance mode to every API call")
+    p.add_argument("--app-per-minute", type=int, default=None, help="application quota (112) per api_key")
+    p.add_argument("--ip-per-second", type=int, default=None, help="client IP quota (113) per address")
+    p.add_argument("--upload-delay", type=float, default=1.0, help="seconds an async upload stays pending")
     p.add_argument("--coverage", action="store_true", help="print the emulated-methods table and exit")
+    p.add_argument("--port-file", default=None, help="write the bound port to this file once serving (scripts)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return p
 
@@ -45,8 +63,35 @@ def _banner(sb: object) -> str:
         f"  admin token:  {sb.admin_token}   (Authorization: Bearer … for /_sandbox/*)\n"  # type: ignore[attr-defined]
         f"  demo apps:\n{apps}\n"
         f"  demo users:   {users} (password: {DEMO_PASSWORD!r}); closed account: closed_account\n"
+        f"{_switches(sb)}"
         "Press Ctrl-C to stop."
     )
+
+
+def _switches(sb: object) -> str:
+    """A banner line for the fault/quota switches when any is on (change them: POST /_sandbox/config)."""
+    app = getattr(sb, "_app", None)
+    if app is None or not (app.faults.active or app.faults.quota):
+        return ""
+    snap = app.faults.snapshot()
+    return f"  faults:       {snap['faults']}\n  quota:        {snap['quota']}  maintenance={snap['maintenance']}\n"
+
+
+def _faults(args: argparse.Namespace) -> dict:
+    import json
+
+    from .faults import parse_faults
+
+    f = json.loads(args.faults) if args.faults else {}
+    if not isinstance(f, dict):
+        raise ValueError("--faults must be a JSON object")
+    for key, value in (("rate", args.fault_rate), ("seed", args.fault_seed), ("drop", args.drop)):
+        if value is not None:
+            f[key] = value
+    if args.latency is not None:
+        f["latency"] = args.latency[0] if len(args.latency) == 1 else tuple(args.latency[:2])
+    parse_faults(f)
+    return f
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
     from .server import Sandbox
 
+    try:
+        faults = _faults(args)
+    except ValueError as exc:
+        print(f"bad fault options: {exc}", file=sys.stderr)
+        return 2
+    quota = {k: v for k, v in (("app_per_minute", args.app_per_minute), ("ip_per_second", args.ip_per_second)) if v}
     sb = Sandbox(
         host=args.host,
         port=args.port,
@@ -67,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         admin_token=args.admin_token,
         scale=args.scale,
         frob_ttl=args.frob_ttl,
+        faults=faults,
+        quota=quota,
+        maintenance=args.maintenance,
+        upload_delay=args.upload_delay,
     )
     try:
         sb.start()
@@ -74,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot listen on {args.host}:{args.port}: {exc}. Try another --port.", file=sys.stderr)
         return 2
     print(_banner(sb), flush=True)
+    if args.port_file:  # written last and atomically: its presence means "ready"
+        with open(args.port_file + ".tmp", "w") as fh:
+            fh.write(str(sb.port))
+        os.replace(args.port_file + ".tmp", args.port_file)
     try:
         while True:
             time.sleep(3600)

@@ -7,6 +7,9 @@ ever see well-formed credentials; they run inside a transaction so a failed writ
 nothing, and any exception they raise becomes API error 500, never an HTTP 500.
 Besides the sandbox configuration, ``ctx.config`` carries ``"files"`` (the multipart file
 parts by field name, werkzeug ``FileStorage``; ``file`` for uploads) and ``"remote_addr"``.
+Before those checks come the switches of ``self.faults`` (sandbox/faults.py): injected
+faults and maintenance (501) first, then the client IP quota (113); the application quota
+(112) follows the key checks. Async uploads that became ready are processed before a call.
 
 Not emulated: the ``php`` output format and the SOAP / XML-RPC entry points (§1.4, §2.1):
 ``/api/<method>/php`` answers 102 "Invalid format".
@@ -23,8 +26,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+import socket
+import threading
 import time
 from typing import Any
 
@@ -37,6 +43,8 @@ from ..signing import api_sig, same_sig
 from . import handlers as _handlers  # noqa: F401  (registers every handler module)
 from . import media as _media
 from . import oauth as _oauth
+from .faults import Faults, proxy_page
+from .handlers import upload as _upload
 from .registry import HANDLERS, NOT_EMULATED, Ctx, Fault
 from .render import render_error, render_ok
 from .state import PERM_SCOPES, State
@@ -49,8 +57,11 @@ log = logging.getLogger("ipernity_nb.sandbox")
 DEFAULT_CONFIG: dict[str, Any] = {
     "frob_ttl": 600,  # seconds a frob stays usable (ipernity-api.md §8.11: "within minutes")
     "session_ttl": 14 * 24 * 3600,
+    "upload_delay": 1.0,  # seconds an async=1 upload stays pending (upload.checkTickets eta)
+    "max_upload_bytes": 64 * 1024 * 1024,  # above: upload.file code 2, whatever the account
 }
 
+_UPLOADS = frozenset({"upload.file", "upload.replace"})
 #: GET-able methods that nevertheless write: take the write lock up front.
 _WRITES_ON_GET = frozenset({"auth.getFrob", "auth.getToken"})
 _FORMATS = ("json", "xml")
@@ -69,7 +80,13 @@ class SandboxApp:
     def __init__(self, state: State, *, admin_token: str, config: dict[str, Any] | None = None) -> None:
         self.state = state
         self.admin_token = admin_token
-        self.config = {**DEFAULT_CONFIG, **(config or {})}
+        config = dict(config or {})
+        #: Rate limits and fault injection (sandbox/faults.py), switchable at run time.
+        self.faults = Faults(config.pop("faults", None), config.pop("quota", None), config.pop("maintenance", False))
+        self.config = {**DEFAULT_CONFIG, **config}
+        #: Async uploads may be waiting (checked before each call; True at start for file dbs).
+        self.uploads_pending = True
+        self._uploads_lock = threading.Lock()  # a cleared flag must never hide a newer ticket
         #: Signs the pre-session CSRF token of the login form; per instance, never shared.
         self.secret_key = secrets.token_bytes(32)
         self.cookie_suffix = ""  # set by the server to the port: browsers share cookies across ports
@@ -131,6 +148,10 @@ class SandboxApp:
 
     def api(self, request: Request, method: str, fmt: str) -> Response:
         out_fmt = fmt if fmt in _FORMATS else "json"
+        if self.faults.active:  # injected faults: /api/ only, never the control plane (faults.py)
+            faulty = self._inject(request, out_fmt)
+            if faulty is not None:
+                return faulty
         try:
             try:
                 payload, status, headers = self._dispatch(request, method, fmt)
@@ -146,6 +167,26 @@ class SandboxApp:
             headers = {"Retry-After": str(f.retry_after)} if f.retry_after is not None else {}
         return Response(body, status=status, content_type=ctype, headers=headers)
 
+    def _inject(self, request: Request, out_fmt: str) -> Response | None:
+        decision = self.faults.decide()
+        if decision.latency:
+            time.sleep(decision.latency)
+        if decision.action is None:
+            return None
+        kind, code = decision.action
+        if kind == "drop":  # close the socket without an answer; werkzeug's write then fails quietly
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            return Response(b"", status=500)
+        if kind == "http":  # the proxy in front of the API answers, not the API: an HTML page
+            headers = {"Retry-After": "1"} if code == 503 else {}
+            return Response(proxy_page(code), status=code, mimetype="text/html", headers=headers)
+        # API errors 500/501/503 come in a normal HTTP 200 envelope, like every API error (§5.1)
+        body, ctype = render_error(code, _label(code), out_fmt)
+        return Response(body, status=200, content_type=ctype)
+
     @staticmethod
     def params(request: Request) -> dict[str, str]:
         """Query string and form body (urlencoded or multipart); files are not parameters."""
@@ -155,6 +196,13 @@ class SandboxApp:
         return params
 
     def _dispatch(self, request: Request, name: str, fmt: str) -> tuple[dict, int, dict]:
+        # Rate limits: the client IP quota (113) counts every request before any check; the
+        # application quota (112) only calls with a valid key (it is per api_key), right after
+        # 100/101. Both answer an HTTP 200 envelope plus Retry-After, as the live service does.
+        if self.faults.quota:
+            over = self.faults.check_ip(request.remote_addr or "")
+            if over is not None:
+                raise Fault(over[0], _label(over[0]), retry_after=over[1])
         params = self.params(request)
         oauth = None
         if "HTTP_AUTHORIZATION" in request.environ or "oauth_consumer_key" in params:  # cheap pre-check
@@ -168,6 +216,10 @@ class SandboxApp:
             app = db.execute("SELECT api_key, secret FROM apps WHERE api_key = ?", (key,)).fetchone()
         if app is None:
             raise Fault(101, _label(101))
+        if self.faults.quota:
+            over = self.faults.check_app(key)
+            if over is not None:
+                raise Fault(over[0], _label(over[0]), retry_after=over[1])
         if fmt not in _FORMATS:
             raise Fault(102, _label(102))
         method = catalog.methods().get(name)
@@ -208,6 +260,9 @@ class SandboxApp:
                     raise Fault(110, _label(110))
         write = method.is_write or name in _WRITES_ON_GET
         files = dict(request.files.items()) if request.mimetype == "multipart/form-data" else {}
+        if self.uploads_pending:  # async uploads whose ready_at passed become docs before any read
+            with self._uploads_lock:
+                self.uploads_pending = _upload.process_due(self.state, int(time.time()))
         try:
             with self.state.transaction(write=write) as db:
                 ctx = Ctx(
@@ -222,6 +277,9 @@ class SandboxApp:
                     config={**self.config, "files": files, "remote_addr": request.remote_addr or ""},
                 )
                 payload = fn(ctx)
+            if name in _UPLOADS:
+                with self._uploads_lock:
+                    self.uploads_pending = True
         except Fault:
             raise
         except Exception:  # never a traceback on the wire (§5.1 code 500)
@@ -241,7 +299,8 @@ class SandboxApp:
             doc = db.execute("SELECT doc_id, secret, w, h FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
             if doc is None or doc["secret"] != secret:
                 raise NotFound()
-            if label in ("original", "o"):
+            # uploaded bytes: the original, and the playable rendition (no transcoding emulated)
+            if label in ("original", "o", "mp4", "mp3"):
                 f = db.execute("SELECT content, mime FROM files WHERE doc_id = ?", (doc_id,)).fetchone()
                 if f is not None:
                     return Response(bytes(f["content"]), mimetype=f["mime"], headers=_CACHE)

@@ -168,6 +168,7 @@ class Control:
             Rule("/_sandbox/tokens", endpoint="control.tokens", methods=["POST"]),
             Rule("/_sandbox/frobs/<frob>/approve", endpoint="control.approve", methods=["POST"]),
             Rule("/_sandbox/reset", endpoint="control.reset", methods=["POST"]),
+            Rule("/_sandbox/config", endpoint="control.config", methods=["GET", "POST"]),
         ]
 
     @staticmethod
@@ -249,5 +250,29 @@ class Control:
             if scale is not None and (not isinstance(scale, int) or isinstance(scale, bool) or scale < 0):
                 raise ControlError('"scale" must be a positive integer (number of docs)')
             return {"status": "ok", "counts": self.app.state.reset(seed, scale)}
+
+        return self._run(request, op)
+
+    def config(self, request: Request) -> Response:
+        """GET: the fault/quota switches; POST ``{"faults", "quota", "maintenance"}``: change the ones given.
+
+        ``{"faults": {}}`` or ``{"quota": {}}`` switches one off; see sandbox/faults.py for the keys.
+        """
+
+        def op(b: dict) -> dict:
+            if request.method == "GET":
+                return self.app.faults.snapshot()
+            unknown = set(b) - {"faults", "quota", "maintenance"}
+            if unknown:
+                raise ControlError(f"unknown keys {sorted(unknown)}: send faults, quota and/or maintenance")
+            for key in ("faults", "quota"):
+                if b.get(key) is not None and not isinstance(b[key], dict):
+                    raise ControlError(f'"{key}" must be a JSON object ({{}} switches it off)')
+            if "maintenance" in b and not isinstance(b["maintenance"], bool):
+                raise ControlError('"maintenance" must be true or false')
+            try:
+                return self.app.faults.configure(b.get("faults"), b.get("quota"), b.get("maintenance"))
+            except ValueError as exc:
+                raise ControlError(str(exc)) from None
 
         return self._run(request, op)

@@ -48,7 +48,11 @@ class Sandbox:
 
     ``db=None`` is a throwaway database (a temporary file deleted on stop); a path persists
     across restarts. ``seed`` is ``"demo"`` or ``"empty"``, ``scale`` a number of docs for
-    performance work. Extra keywords (``frob_ttl=600`` …) tune the emulation.
+    performance work. Extra keywords (``frob_ttl=600`` …) tune the emulation; among them
+    ``faults={"rate": 0.15, "http_codes": [502, 503], "api_codes": [500, 503], "latency":
+    (0.0, 0.05), "drop": 0.02, "seed": 7}``, ``quota={"app_per_minute": 600, "ip_per_second":
+    20}``, ``maintenance=True``, ``upload_delay=1.0`` and ``max_upload_bytes`` (see
+    sandbox/faults.py and handlers/upload.py); :meth:`configure` changes the first three live.
 
     Example:
         >>> with Sandbox(seed="empty") as sb:
@@ -69,6 +73,10 @@ class Sandbox:
     ) -> None:
         if seed not in ("demo", "empty"):
             raise ValueError(f"seed must be 'demo' or 'empty', not {seed!r}")
+        from .faults import parse_faults, parse_quota
+
+        parse_faults(config.get("faults"))  # fail here, naming the bad key, not at start()
+        parse_quota(config.get("quota"))
         self.host = host
         self.port = port
         self.db = db
@@ -204,6 +212,15 @@ class Sandbox:
     def reset(self, seed: str = "demo", scale: int | None = None) -> dict[str, int]:
         """Empty the database and seed it again; returns the row counts."""
         return self._require().reset(seed, scale)
+
+    def configure(self, faults: dict | None = None, quota: dict | None = None, maintenance: bool | None = None) -> dict:
+        """Switch fault injection / rate limits / maintenance at run time (``{}`` = off, ``None`` = keep).
+
+        Returns the switches now in force (as ``GET /_sandbox/config``).
+        """
+        if self._app is None:
+            raise RuntimeError("the sandbox is not running: call start() or use 'with Sandbox() as sb:'")
+        return self._app.faults.configure(faults, quota, maintenance)
 
     def status(self) -> dict:
         """``{"status": "ok", "seed": …, "counts": {table: rows}}``."""

@@ -217,11 +217,29 @@ class State:
         """Close every connection; delete the file when it was a throwaway one."""
         with self._lock:
             self._closed = True
-            conns, self._all, self._pool = self._all, [], []
+            conns, self._pool = self._pool, []
+            busy = [c for c in self._all if all(c is not idle for idle in conns)]
+            self._all = []
         for c in conns:
             with contextlib.suppress(sqlite3.Error):
                 c.close()
+        # Connections still used by in-flight requests are closed by _release when they finish:
+        # closing them under a running statement crashes the sqlite3 module (a segfault, seen
+        # when a file-backed sandbox is stopped mid-load: tests/test_restart.py). Wait a little.
+        deadline = time.monotonic() + 5.0
+        while busy and time.monotonic() < deadline:
+            busy = [c for c in busy if _is_open(c)]
+            if busy:
+                time.sleep(0.01)
         if self.owned:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 with contextlib.suppress(FileNotFoundError, PermissionError):
                     os.remove(self.path + suffix)
+
+
+def _is_open(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.total_changes  # noqa: B018 - raises ProgrammingError once closed
+    except sqlite3.ProgrammingError:
+        return False
+    return True
