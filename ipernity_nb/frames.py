@@ -360,6 +360,39 @@ def frame_from_records(
     return out
 
 
+def normalize_records(records: list[dict]) -> pd.DataFrame:
+    """Records flattened to dotted columns, untyped (one page's share of :func:`frame_from_parts`)."""
+    return pd.json_normalize(records, sep=".")
+
+
+def frame_from_parts(
+    method: str,
+    parts: list[pd.DataFrame],
+    *,
+    info: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Like :func:`frame_from_records`, from pages already flattened by :func:`normalize_records`.
+
+    A multi-page harvest flattens each page as it arrives (overlapping the network) and types
+    the stacked result once; columns keep their first-seen order, as in one ``json_normalize``.
+
+    Example:
+        >>> parts = [normalize_records([{"doc_id": "1"}]), normalize_records([{"doc_id": "2", "media": "photo"}])]
+        >>> frame_from_parts("doc.search", parts).dtypes.astype(str).tolist()
+        ['Int64', 'category']
+    """
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return frame_from_records(method, [], info=info, params=params)
+    df = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True, sort=False)
+    out = _typed(df)
+    out.attrs.update({k: dict(info or {}).get(k) for k in PAGE_KEYS})
+    out.attrs["method"] = method
+    out.attrs["params"] = redact(dict(params or {}))
+    return out
+
+
 def to_frame(method: str, payload: Mapping[str, Any], *, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The payload of one answer of ``method`` as a typed DataFrame.
 
@@ -371,3 +404,32 @@ def to_frame(method: str, payload: Mapping[str, Any], *, params: Mapping[str, An
     """
     loc = locate(method, payload)
     return frame_from_records(method, loc.records, info=loc.info, params=params)
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack typed frames of one method (e.g. several harvest windows), keeping every dtype.
+
+    ``pandas.concat`` turns a category column into object when the parts' categories differ;
+    here the categories are unified first.
+
+    Example:
+        >>> a = to_frame("doc.search", {"docs": {"doc": [{"doc_id": "1", "media": "photo"}]}})
+        >>> b = to_frame("doc.search", {"docs": {"doc": [{"doc_id": "2", "media": "video"}]}})
+        >>> concat_frames([a, b]).dtypes.astype(str).tolist()
+        ['Int64', 'category']
+    """
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        return pd.DataFrame()
+    cats: dict[str, set] = {}
+    for f in frames:
+        for c in f.columns:
+            if isinstance(f[c].dtype, pd.CategoricalDtype):
+                cats.setdefault(c, set()).update(f[c].cat.categories)
+    fixed = []
+    for f in frames:
+        todo = {c: f[c].astype(pd.CategoricalDtype(sorted(cats[c]))) for c in cats if c in f.columns}
+        fixed.append(f.assign(**todo) if todo else f)
+    out = pd.concat(fixed, ignore_index=True)
+    out.attrs = {"method": frames[0].attrs.get("method"), "total": len(out)}
+    return out

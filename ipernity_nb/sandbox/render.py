@@ -83,6 +83,13 @@ def _element(name: str, value: object, out: list[str]) -> None:
 
 def _jsonable(value: object) -> object:
     """Strings everywhere, as the live service emits them (a handler's stray int included)."""
+    t = type(value)  # exact-type fast paths first: a 100-doc page has ~4000 values (issue 8)
+    if t is str:
+        return value
+    if t is dict:
+        return {k: _jsonable(v) for k, v in value.items() if v is not None}
+    if t is list:
+        return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

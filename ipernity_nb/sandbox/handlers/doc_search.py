@@ -32,6 +32,8 @@ from __future__ import annotations
 import math
 import re
 import shlex
+import sqlite3
+from collections import OrderedDict
 
 from ..registry import Ctx, handler
 from ..views import visible_docs_clause
@@ -110,6 +112,37 @@ def _geo_clause(ctx: Ctx) -> tuple[list[str], list]:
     )
 
 
+#: Per-connection memo of recent scans (a harvest asks the same query for pages 1..N), keyed by
+#: ``id(conn)``; the connection itself is kept in the entry so its id cannot be reused meanwhile.
+_SCANS: OrderedDict[int, tuple[sqlite3.Connection, OrderedDict]] = OrderedDict()
+_SCANS_CONNS = 64
+_SCANS_PER_CONN = 16
+
+
+def _scan(db: sqlite3.Connection, sql: str, args: list) -> tuple[int, ...]:
+    """The ordered hit ids of ``sql``, reused while the database is unchanged for ``db``.
+
+    ``PRAGMA data_version`` changes when another connection commits and ``total_changes``
+    when this one writes, so together they tell that nothing this connection can see moved.
+    """
+    version = (db.execute("PRAGMA data_version").fetchone()[0], db.total_changes)
+    key = (sql, tuple(args))
+    entry = _SCANS.get(id(db))
+    if entry is None or entry[0] is not db:
+        entry = _SCANS[id(db)] = (db, OrderedDict())
+        while len(_SCANS) > _SCANS_CONNS:
+            _SCANS.popitem(last=False)
+    memo = entry[1]
+    hit = memo.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    ids = tuple(r[0] for r in db.execute(sql, args).fetchall())
+    memo[key] = (version, ids)
+    while len(memo) > _SCANS_PER_CONN:
+        memo.popitem(last=False)
+    return ids
+
+
 def _page(ctx: Ctx, where: str, args: list, order: str, order_args: list) -> tuple[list, dict[str, str]]:
     """One page and its wrapper from a single scan.
 
@@ -117,11 +150,11 @@ def _page(ctx: Ctx, where: str, args: list, order: str, order_args: list) -> tup
     slice; only the page's rows are then read in full (sorting narrow keys, not whole rows).
     """
     page, per_page = ctx.page()
-    hits = ctx.db.execute(
-        f"SELECT d.doc_id FROM docs d WHERE {where} ORDER BY {order} LIMIT ?", [*args, *order_args, CAP]
-    ).fetchall()
-    total = len(hits)
-    wanted = [h[0] for h in hits[(page - 1) * per_page : page * per_page]]
+    ids = _scan(
+        ctx.db, f"SELECT d.doc_id FROM docs d WHERE {where} ORDER BY {order} LIMIT ?", [*args, *order_args, CAP]
+    )
+    total = len(ids)
+    wanted = list(ids[(page - 1) * per_page : page * per_page])
     rows = []
     if wanted:
         got = ctx.db.execute(f"SELECT * FROM docs WHERE doc_id IN ({','.join('?' * len(wanted))})", wanted)

@@ -1,0 +1,387 @@
+"""Upload one file with a byte-level progress bar, wait for its ticket, get the new doc back.
+
+The ``file`` part is never signed (ipernity-api.md §3.1, §8.2): the other fields are validated
+and signed by the client, then sent with the file in one multipart/form-data POST to
+``upload.file`` (or ``upload.replace``, a PRO feature, §5.2). The multipart body is streamed
+from disk by :class:`MultipartBody` — a file-like object with a known length, so requests sends
+a ``Content-Length`` and reads it in blocks: memory stays flat for large videos and the
+progress bar follows the bytes actually written to the socket. (requests' own ``files=``
+would read the whole file into memory before sending, with no progress.)
+
+The answer is a ticket; :func:`wait_tickets` polls ``upload.checkTickets`` no sooner than
+each ticket's ``eta`` (§6.5, §7), within a bounded total wait, and names invalid tickets.
+Batch uploads of a folder live in :mod:`ipernity_nb.upload_batch`.
+
+Example:
+    >>> import ipernity_nb
+    >>> client = ipernity_nb.connect(user="alice", perms={"doc": "write"})  # doctest: +SKIP
+    >>> doc = client.upload("cat.jpg", title="My cat", keywords=["cat", "pet"])  # doctest: +SKIP
+    >>> doc["doc_id"], doc["title"]  # doctest: +SKIP
+    ('1000042', 'My cat')
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import requests
+
+from .envelope import parse
+from .errors import APIError, IpernityError, ParameterError, TransportError
+
+if TYPE_CHECKING:
+    from .client import Client
+
+__all__ = ["MultipartBody", "UploadError", "UploadTimeout", "send_file", "upload", "upload_params", "wait_tickets"]
+
+#: Most tickets one ``upload.checkTickets`` call takes (ipernity-api.md §6.4).
+MAX_TICKETS = 50
+#: Visibility names -> (is_public, is_friend, is_family).
+VISIBILITY = {
+    "public": (1, 0, 0),
+    "private": (0, 0, 0),
+    "friends": (0, 1, 0),
+    "family": (0, 0, 1),
+    "friends+family": (0, 1, 1),
+}
+
+
+class UploadError(IpernityError):
+    """An upload ticket was invalid (the server rejected the file after receiving it)."""
+
+    def __init__(self, message: str, *, ticket: str | None = None) -> None:
+        super().__init__(message)
+        self.ticket = ticket
+
+
+class UploadTimeout(UploadError):
+    """A ticket was still processing when the bounded wait ran out."""
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def upload_params(
+    *,
+    visibility: str | None = None,
+    geo: tuple[float, float] | None = None,
+    album: int | str | None = None,
+    permissions: Mapping[str, Any] | None = None,
+    keywords: str | list[str] | tuple[str, ...] | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Friendly names -> the API's upload parameters (ipernity-api.md §6.4, upload.file).
+
+    ``visibility`` is one of public, private, friends, family, friends+family; ``geo`` is
+    ``(lat, lng)`` (``(-999, -999)`` forces no location); ``album`` an album id;
+    ``permissions`` maps comment/tag/tagme to a level. Other keywords pass through
+    (title, description, created_at, license, safety, member_ids, dir, …) and are checked
+    by the catalog when sent.
+
+    Example:
+        >>> upload_params(visibility="friends", geo=(48.85, 2.35), keywords=["a", "b"], title="t")
+        {'title': 't', 'is_public': 0, 'is_friend': 1, 'is_family': 0, 'lat': 48.85, 'lng': 2.35, 'keywords': 'a,b'}
+    """
+    out = {k: v for k, v in params.items() if v is not None}
+    if visibility is not None:
+        if visibility not in VISIBILITY:
+            raise ParameterError(
+                f"visibility must be one of {', '.join(VISIBILITY)}; got {visibility!r}.",
+                method="upload.file",
+                param="visibility",
+                expected=" | ".join(VISIBILITY),
+                received=visibility,
+            )
+        out["is_public"], out["is_friend"], out["is_family"] = VISIBILITY[visibility]
+    if geo is not None:
+        try:
+            out["lat"], out["lng"] = float(geo[0]), float(geo[1])
+        except (TypeError, ValueError, IndexError):
+            raise ParameterError(
+                f"geo must be a (lat, lng) pair of numbers; got {geo!r}.", method="upload.file", param="geo"
+            ) from None
+    if album is not None:
+        out["album_id"] = album
+    for name, level in (permissions or {}).items():
+        if name not in ("comment", "tag", "tagme"):
+            raise ParameterError(
+                f"permissions keys are comment, tag and tagme; got {name!r}.", method="upload.file", param="permissions"
+            )
+        out[f"perm_{name}"] = level
+    if keywords is not None:
+        out["keywords"] = keywords if isinstance(keywords, str) else ",".join(str(k) for k in keywords)
+    return out
+
+
+# --- the streamed multipart body ------------------------------------------------------------
+
+
+class MultipartBody(io.RawIOBase):
+    """A multipart/form-data body read lazily: fields, then the file from disk, then the end.
+
+    ``len(body)`` is known in advance (requests sends it as Content-Length); every ``read``
+    reports the file bytes it carried to ``on_read`` (a progress bar's ``update``).
+
+    Example:
+        >>> body = MultipartBody({"title": "t"}, "a.png", io.BytesIO(b"xyz"), 3)
+        >>> data = body.read()
+        >>> len(data) == len(body) and b'name="file"; filename="a.png"' in data
+        True
+    """
+
+    def __init__(
+        self,
+        fields: Mapping[str, str],
+        filename: str,
+        fh: BinaryIO,
+        size: int,
+        on_read: Callable[[int], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        boundary = "ipernity-nb-" + uuid.uuid4().hex
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        safe = filename.replace("\\", "_").replace('"', "%22").replace("\r", "").replace("\n", "")
+        head = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + str(v).encode() + b"\r\n"
+            for k, v in fields.items()
+        )
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        self._parts: list[BinaryIO] = [io.BytesIO(head), fh, io.BytesIO(tail)]
+        self._file = fh
+        self._len = len(head) + size + len(tail)
+        self._on_read = on_read
+
+    def __len__(self) -> int:
+        return self._len
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = self._len if size is None or size < 0 else size
+        out = bytearray()
+        file_bytes = 0
+        while self._parts and len(out) < want:
+            chunk = self._parts[0].read(want - len(out))
+            if not chunk:
+                self._parts.pop(0)
+                continue
+            if self._parts[0] is self._file:
+                file_bytes += len(chunk)
+            out += chunk
+        if file_bytes and self._on_read is not None:
+            self._on_read(file_bytes)  # file bytes only: the bar's total is the file size
+        return bytes(out)
+
+    def __iter__(self):  # requests treats an iterable with a length as a stream
+        while chunk := self.read(64 * 1024):
+            yield chunk
+
+
+def send_file(
+    client: Client,
+    method: str,
+    path: str | os.PathLike,
+    params: Mapping[str, Any],
+    on_read: Callable[[int], Any] | None = None,
+) -> dict:
+    """POST ``path`` to ``method`` (upload.file / upload.replace) as a streamed multipart body.
+
+    Validation and signing are the client's (``file`` excluded from the signature); the call
+    is logged in ``client.calls`` and paced by ``client.throttle``. Not retried: a write the
+    server may have received is never sent twice (re-run :func:`upload_many`, which checks
+    MD5s first). Returns the payload (``{"ticket": …}``).
+    """
+    _, sent, _ = client._prepare(method, {**params, "file": os.fspath(path)})
+    url = client.url + method + ("/xml" if client.format == "xml" else "/json")
+    size = os.path.getsize(path)
+    log: dict[str, Any] = {"method": method, "params": dict(sent, file=os.fspath(path)), "verb": "POST", "page": None}
+    throttle = getattr(client, "throttle", None)  # the client's rate limit, when it has one
+    if throttle is not None:
+        throttle.acquire()
+    start = time.perf_counter()
+    try:
+        with open(path, "rb") as fh:
+            body = MultipartBody(sent, os.path.basename(os.fspath(path)), fh, size, on_read)
+            try:
+                resp = client.session.post(
+                    url, data=body, headers={"Content-Type": body.content_type}, timeout=client.timeout
+                )
+            except requests.RequestException as exc:
+                client._scrub(exc)
+                raise TransportError(
+                    f"{method}: sending {os.path.basename(os.fspath(path))!r} to {client.url} failed "
+                    f"({type(exc).__name__}). Check the connection and retry; a re-run of upload_many skips "
+                    "files already online.",
+                    method=method,
+                ) from exc
+        log.update(status=resp.status_code, bytes=len(resp.content), from_cache=False)
+        payload = parse(resp.content, client.format, method, status=resp.status_code)
+        log["code"] = None
+        return payload
+    except APIError as exc:
+        log.update(code=exc.code, error=type(exc).__name__)
+        raise
+    except IpernityError as exc:
+        log["error"] = type(exc).__name__
+        raise
+    finally:
+        log["duration_ms"] = (time.perf_counter() - start) * 1000
+        client._log.add(**log)
+
+
+def _ticket_id(payload: Mapping[str, Any]) -> str:
+    t = payload.get("ticket")
+    if isinstance(t, Mapping):  # tolerate {"ticket": {"id": …}} as well as the text element (§2.5)
+        t = t.get("id") or t.get("ticket_id") or t.get("_content")
+    if not t:
+        raise UploadError(f"The upload answer carried no ticket: {dict(payload)!r}.")
+    return str(t)
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+def wait_tickets(
+    client: Client,
+    tickets: list[str],
+    *,
+    timeout: float = 300.0,
+    min_wait: float = 0.2,
+    max_wait: float = 10.0,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> dict[str, str]:
+    """Poll ``upload.checkTickets`` until every ticket is done; ``{ticket: doc_id}``.
+
+    Waits at least each pending ticket's ``eta`` between polls (clamped to
+    ``[min_wait, max_wait]``), never re-polls finished tickets (ipernity-api.md §6.5), and gives
+    up after ``timeout`` seconds with :class:`UploadTimeout`. An invalid or unknown ticket
+    raises :class:`UploadError` naming it.
+    """
+    deadline = time.monotonic() + timeout
+    pending = [str(t) for t in tickets]
+    done: dict[str, str] = {}
+    while pending:
+        wait = max_wait
+        for i in range(0, len(pending), MAX_TICKETS):
+            batch = pending[i : i + MAX_TICKETS]
+            try:
+                payload = client.call("upload.checkTickets", tickets=",".join(batch))
+            except APIError as exc:
+                if exc.code == 1:
+                    raise UploadError(
+                        f"Upload ticket(s) {', '.join(batch)} not found (upload.checkTickets code 1): they were "
+                        "never issued to this token or have expired. Upload the file again.",
+                        ticket=batch[0],
+                    ) from exc
+                raise
+            rows = (payload.get("tickets") or {}).get("ticket") or []
+            for row in [rows] if isinstance(rows, Mapping) else rows:
+                tid = str(row.get("id"))
+                if str(row.get("invalid", "0")) == "1":
+                    raise UploadError(
+                        f"Upload ticket {tid} is invalid: the server rejected the file after receiving it "
+                        "(unsupported or damaged file). Check the file and upload it again.",
+                        ticket=tid,
+                    )
+                if str(row.get("done", "0")) == "1" and row.get("doc_id"):
+                    done[tid] = str(row["doc_id"])
+                else:
+                    try:
+                        wait = min(wait, float(row.get("eta") or 0))
+                    except ValueError:
+                        wait = min(wait, min_wait)
+        pending = [t for t in pending if t not in done]
+        if not pending:
+            break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise UploadTimeout(
+                f"Upload ticket(s) {', '.join(pending)} still processing after {timeout:g} s. Poll again later "
+                "with wait_tickets(client, tickets, timeout=…) or raise the timeout.",
+                ticket=pending[0],
+            )
+        sleep(min(max(wait, min_wait), max_wait, left))
+    return done
+
+
+# --- the one-file entry point -----------------------------------------------------------------
+
+
+def upload(
+    client: Client,
+    file: str | os.PathLike,
+    /,
+    *,
+    replace: int | str | None = None,
+    progress: bool | None = None,
+    timeout: float = 300.0,
+    on_read: Callable[[int], Any] | None = None,
+    **params: Any,
+) -> dict:
+    """Upload ``file`` (or replace doc ``replace``'s file, PRO only) and return the new doc.
+
+    ``params`` are :func:`upload_params` keywords (title, description, keywords, visibility,
+    license, safety, geo, album, permissions, created_at, …). Shows a byte progress bar unless
+    ``progress=False`` (``on_read(n)`` also gets each block's file bytes); waits for the ticket
+    (at most ``timeout`` seconds) and returns ``doc.get`` with tags, notes, geo and md5.
+
+    Example:
+        >>> doc = upload(client, "cat.png", title="Cat", visibility="public")  # doctest: +SKIP
+        >>> doc["title"]  # doctest: +SKIP
+        'Cat'
+    """
+    path = os.fspath(file)
+    if not os.path.isfile(path):
+        raise ParameterError(
+            f"upload: {path!r} is not a file; pass the path of a photo, video or other document.",
+            method="upload.file",
+            param="file",
+            received=path,
+        )
+    method = "upload.file" if replace is None else "upload.replace"
+    sent = upload_params(**params)
+    if replace is not None:
+        sent = {"doc_id": replace, **{k: v for k, v in sent.items() if k == "async"}}
+        if len(params) > len([k for k in params if k == "async"]):
+            raise ParameterError(
+                "upload(replace=…) only replaces the file; set title/visibility/… afterwards with doc.set*.",
+                method=method,
+                param=", ".join(sorted(params)),
+            )
+    show = client.progress if progress is None else progress
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=os.path.getsize(path), unit="B", unit_scale=True, desc=os.path.basename(path))
+
+    def report(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+        if on_read is not None:
+            on_read(n)
+
+    try:
+        ticket = _ticket_id(send_file(client, method, path, sent, report))
+    except APIError as exc:
+        if method == "upload.replace" and exc.code == 6:
+            raise UploadError(
+                f"upload.replace is a PRO feature (code 6 'PRO account feature'): this account is not PRO. "
+                f"Upload {os.path.basename(path)!r} as a new doc with upload() instead."
+            ) from exc
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    doc_id = wait_tickets(client, [ticket], timeout=timeout)[ticket]
+    return client.call("doc.get", doc_id=doc_id, extra="tags,notes,geo,md5")["doc"]
