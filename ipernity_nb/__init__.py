@@ -9,6 +9,8 @@ from __future__ import annotations
 from . import catalog, errors
 from .auth import DesktopFlow, SandboxApprover, WebFlow, check_token, client_from_env
 from .authtoken import Token
+from .backup import BackupSummary, backup
+from .cache import CacheSettings
 from .client import Client
 from .display import show_thumbs
 from .embedded import connect, embedded_sandbox, sandbox_approver
@@ -34,6 +36,9 @@ from .oauth import OAuthFlow
 from .sandbox import Sandbox
 from .signing import api_sig, sign
 from .tokenstore import TokenStore
+from .transport import RetryPolicy, WriteUncertainError
+from .upload import UploadError, UploadTimeout
+from .upload_batch import upload_many
 from .widgets import AuthForm, MethodForm
 
 __version__ = "0.1.0"
@@ -42,6 +47,8 @@ __all__ = [
     "APIError",
     "AuthError",
     "AuthForm",
+    "BackupSummary",
+    "CacheSettings",
     "Client",
     "DesktopFlow",
     "IpernityError",
@@ -53,6 +60,7 @@ __all__ = [
     "PermissionDeniedError",
     "PostRequiredError",
     "RateLimitError",
+    "RetryPolicy",
     "RightsError",
     "Sandbox",
     "SandboxApprover",
@@ -62,9 +70,13 @@ __all__ = [
     "TokenStore",
     "TransportError",
     "UnknownMethodError",
+    "UploadError",
+    "UploadTimeout",
     "WebFlow",
+    "WriteUncertainError",
     "__version__",
     "api_sig",
+    "backup",
     "catalog",
     "check_token",
     "client_from_env",
@@ -76,4 +88,5 @@ __all__ = [
     "show_thumbs",
     "sign",
     "to_frame",
+    "upload_many",
 ]

@@ -60,6 +60,10 @@ class BackupSummary:
     ``fetched`` docs had their metadata (re)written, ``downloaded`` of them a file too;
     ``skipped`` were unchanged; ``gone`` are archived docs no longer listed online (kept);
     ``failed`` maps doc id -> reason (those docs are retried by the next run).
+
+    Example:
+        >>> BackupSummary(folder="archive", source="user 284001", listed=3, fetched=3, downloaded=3).skipped
+        0
     """
 
     folder: str

@@ -64,7 +64,12 @@ _NEVER_PREFIXES = ("auth.", "upload.")
 
 @dataclass(frozen=True)
 class CacheSettings:
-    """Where and how long: ``path`` (SQLite file), ``expire_after`` seconds (-1 = never expire)."""
+    """Where and how long: ``path`` (SQLite file), ``expire_after`` seconds (-1 = never expire).
+
+    Example:
+        >>> CacheSettings("harvest-cache.sqlite", expire_after=3600).expire_after
+        3600
+    """
 
     path: str = DEFAULT_PATH
     expire_after: int = 24 * 3600
