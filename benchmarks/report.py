@@ -59,7 +59,7 @@ def main_run(args) -> None:
         times = {}
         from ipernity_nb.paging import DEFAULT_WORKERS
 
-        variants = [DEFAULT_WORKERS] + ([args.workers] if args.workers != DEFAULT_WORKERS else [])
+        variants = [DEFAULT_WORKERS] + [w for w in args.workers if w != DEFAULT_WORKERS]
         for label, url in (("no latency", fast_url), (f"{args.latency_ms:.0f} ms latency", slow_url)):
             client = R.client_for(url)
             R.toolkit_harvest(client, wins[:1])  # warm-up (imports, first connection)
@@ -71,6 +71,9 @@ def main_run(args) -> None:
                 same = R.same_rows(df_tk, df_nv) and len(df_tk) == n_harvest
                 times.setdefault(label, tk)
                 t.add(f"1. harvest, {label}: toolkit, workers={w}", f"{tk:.2f} s")
+                if w == DEFAULT_WORKERS:
+                    pw, _ = R.timed(lambda c=client: R.toolkit_per_window(c, wins), repeat)
+                    t.add(f"1. harvest, {label}: toolkit per known window (old way)", f"{pw:.2f} s")
                 t.add(
                     f"1. naive / toolkit (workers={w}), {label}, rows identical: {same}",
                     f"{nv / tk:.1f}x",

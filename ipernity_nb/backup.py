@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from .archive import as_list, atomic_write, best_url, md5_file, read_index, read_record, write_index
+from .backup_source import list_albums, list_docs, source
 from .errors import IpernityError, ParameterError, TransportError
 
 if TYPE_CHECKING:
@@ -105,66 +106,6 @@ class BackupSummary:
         body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
         fails = "".join(f"<li>{d}: {html.escape(r)}</li>" for d, r in sorted(self.failed.items())[:20])
         return f"<table>{body}</table>" + (f"<ul>{fails}</ul>" if fails else "")
-
-
-# --- what to back up -------------------------------------------------------------------------
-
-
-def _source(client: Client, user_id: Any, album_id: Any, group_id: Any) -> tuple[str, str, dict[str, Any]]:
-    given = [(k, v) for k, v in (("user_id", user_id), ("album_id", album_id), ("group_id", group_id)) if v is not None]
-    if len(given) > 1:
-        raise ParameterError(
-            f"backup: give one of user_id, album_id or group_id, not {' and '.join(k for k, _ in given)}.",
-            param=given[1][0],
-        )
-    if not given:
-        if not client.token:
-            raise ParameterError(
-                "backup: this Client has no token, so there is no 'my account' to back up. Authorize first, or "
-                "pass user_id=, album_id= or group_id= for public docs.",
-                param="user_id",
-            )
-        user = client.check_token().get("user") or {}
-        given = [("user_id", user.get("user_id"))]
-    key, value = given[0]
-    method = {"user_id": "doc.getList", "album_id": "album.docs.getList", "group_id": "group.docs.getList"}[key]
-    return method, f"{key.split('_')[0]} {value}", {key: value}
-
-
-def _listing(client: Client, method: str, params: dict[str, Any]) -> list[dict]:
-    out, seen = [], set()
-    for rec in client.walk(method, extra="dates", **params):
-        doc_id = int(rec["doc_id"])
-        if doc_id in seen:  # a doc moving between pages during the walk
-            continue
-        seen.add(doc_id)
-        dates = rec.get("dates") or {}
-        out.append(
-            {
-                "doc_id": doc_id,
-                "last_update_at": str(dates.get("last_update_at", "")),
-                "replaced_at": str(dates.get("replaced_at", "")),
-            }
-        )
-    return out
-
-
-def _albums(client: Client, params: dict[str, Any]) -> list[dict] | None:
-    """Albums and their doc order: every album of a user, or the one album backed up."""
-    if "group_id" in params:
-        return None
-    if "album_id" in params:
-        ids = [params["album_id"]]
-        titles = {str(params["album_id"]): ""}
-    else:
-        albums = list(client.walk("album.getList", user_id=params["user_id"]))
-        ids = [a["album_id"] for a in albums]
-        titles = {str(a["album_id"]): a.get("title", "") for a in albums}
-    out = []
-    for album_id in ids:
-        docs = [int(d["doc_id"]) for d in client.walk("album.docs.getList", album_id=album_id)]
-        out.append({"album_id": int(album_id), "title": titles[str(album_id)], "doc_ids": docs})
-    return out
 
 
 # --- one doc ---------------------------------------------------------------------------------
@@ -331,12 +272,12 @@ def _backup(
     on_doc: Callable[[int, str], Any] | None,
 ) -> BackupSummary:
     start = time.perf_counter()
-    method, label, params = _source(client, user_id, album_id, group_id)
+    method, label, params = source(client, user_id, album_id, group_id)
     (root / "docs").mkdir(parents=True, exist_ok=True)
     (root / "files").mkdir(exist_ok=True)
     summary = BackupSummary(folder=str(root), source=label)
     run = _Run(client, root, originals, verify, summary)
-    listing = _listing(client, method, params)
+    listing = list_docs(client, method, params)
     summary.listed = len(listing)
     listed = {i["doc_id"] for i in listing}
     summary.gone = sorted(
@@ -362,7 +303,7 @@ def _backup(
                 for fut in futures:
                     fut.cancel()  # queued docs never start
                 raise
-        albums = _albums(client, params)
+        albums = list_albums(client, params)
         if albums is not None:
             atomic_write(root / "albums.json", json.dumps(albums, indent=1, ensure_ascii=False).encode("utf-8"))
         write_index(root, [i["doc_id"] for i in listing])

@@ -19,11 +19,12 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
+from typing import NoReturn
 
 from .errors import ParameterError, UnknownMethodError
 from .signing import param_str
@@ -245,79 +246,83 @@ def _is_file(value: object) -> bool:
     return isinstance(value, (str, bytes, os.PathLike)) or hasattr(value, "read")
 
 
-def _check_scalar(method: str, p: Param, value: object) -> None:
-    def fail(expected: str) -> None:
-        raise ParameterError(
-            f"{method}: parameter {p.name!r} expects {expected}, got {value!r} ({type(value).__name__}).",
-            method=method,
-            param=p.name,
-            expected=expected,
-            received=value,
+def _is_int(value: object) -> bool:
+    return not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, str) and bool(_INT.match(value)))
+    )
+
+
+#: Per simple type: (accepts the value?, what it expects, said in the error).
+_SIMPLE: dict[str, tuple[Callable[[object], bool], str]] = {
+    "int": (_is_int, "an integer"),
+    "bool": (lambda v: isinstance(v, bool) or v in (0, 1) or v in ("0", "1"), "a boolean (True/False, 1/0)"),
+    "timestamp": (
+        lambda v: isinstance(v, (datetime, date)) or _is_int(v),
+        "a Unix timestamp (int seconds) or a datetime",
+    ),
+    "string": (lambda v: not isinstance(v, bool) and isinstance(v, (str, int, float)), "a string"),
+    "file": (_is_file, "a path, bytes or an open binary file"),
+}
+
+
+def _fail(method: str, p: Param, value: object, expected: str, message: str | None = None) -> NoReturn:
+    """The one way a parameter is refused: the message names method, parameter and what it takes."""
+    raise ParameterError(
+        message or f"{method}: parameter {p.name!r} expects {expected}, got {value!r} ({type(value).__name__}).",
+        method=method,
+        param=p.name,
+        expected=expected,
+        received=value,
+    )
+
+
+def _check_enum(method: str, p: Param, value: object) -> None:
+    # An enum documented as taking a comma list (doc.search media=photo,video, ipernity-api.md
+    # §2.4 / Photini) accepts several allowed values; others take exactly one.
+    multi = "comma" in p.doc.lower()
+    if isinstance(value, dict) or (isinstance(value, (list, tuple, set)) and not multi):
+        _fail(method, p, value, "one value")
+    items = [param_str(v) for v in value] if isinstance(value, (list, tuple, set)) else [param_str(value)]
+    if multi:
+        items = [i.strip() for item in items for i in item.split(",")]
+    if p.values is not None and any(i not in {param_str(v) for v in p.values} for i in items):
+        allowed = ", ".join(param_str(v) for v in p.values)
+        _fail(
+            method,
+            p,
+            value,
+            f"one of {allowed}",
+            f"{method}: parameter {p.name!r} must be one of {allowed}; got {value!r}.",
         )
 
-    t = p.type
-    if t == "int":
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _INT.match(value))):
-            fail("an integer")
-    elif t == "bool":
-        if not (isinstance(value, bool) or value in (0, 1) or value in ("0", "1")):
-            fail("a boolean (True/False, 1/0)")
-    elif t == "timestamp":
-        ok = isinstance(value, (datetime, date)) or (
-            not isinstance(value, bool) and (isinstance(value, int) or (isinstance(value, str) and _INT.match(value)))
-        )
-        if not ok:
-            fail("a Unix timestamp (int seconds) or a datetime")
-    elif t == "string":
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            fail("a string")
-    elif t == "enum":
-        # An enum documented as taking a comma list (doc.search media=photo,video, ipernity-api.md
-        # §2.4 / Photini) accepts several allowed values; others take exactly one.
-        multi = "comma" in p.doc.lower()
-        if isinstance(value, dict) or (isinstance(value, (list, tuple, set)) and not multi):
-            fail("one value")
-        items = [param_str(v) for v in value] if isinstance(value, (list, tuple, set)) else [param_str(value)]
-        if multi:
-            items = [i.strip() for item in items for i in item.split(",")]
-        if p.values is not None and any(i not in {param_str(v) for v in p.values} for i in items):
-            allowed = ", ".join(param_str(v) for v in p.values)
-            raise ParameterError(
-                f"{method}: parameter {p.name!r} must be one of {allowed}; got {value!r}.",
-                method=method,
-                param=p.name,
-                expected=f"one of {allowed}",
-                received=value,
-            )
-    elif t == "list":
-        items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple, set, frozenset)) or any(
-            isinstance(i, (list, tuple, set, dict)) for i in items
-        ):
-            fail("a comma-separated string or a list of values")
-        if p.max and len(items) > p.max:
-            raise ParameterError(
-                f"{method}: parameter {p.name!r} takes at most {p.max} items; got {len(items)}. "
-                "Split the call into batches.",
-                method=method,
-                param=p.name,
-                expected=f"at most {p.max} items",
-                received=value,
-            )
-        # ``extra`` vocabularies in the docs are incomplete: accept any block name there.
-        if p.values is not None and p.name != "extra":
-            allowed = {param_str(v) for v in p.values}
-            bad = [i for i in items if param_str(i).strip() not in allowed]
-            if bad:
-                raise ParameterError(
-                    f"{method}: parameter {p.name!r} accepts {', '.join(sorted(allowed))}; got {bad!r}.",
-                    method=method,
-                    param=p.name,
-                    expected="items among " + ", ".join(sorted(allowed)),
-                    received=value,
-                )
-    elif t == "file" and not _is_file(value):
-        fail("a path, bytes or an open binary file")
+
+def _check_list(method: str, p: Param, value: object) -> None:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)) or any(
+        isinstance(i, (list, tuple, set, dict)) for i in items
+    ):
+        _fail(method, p, value, "a comma-separated string or a list of values")
+    if p.max and len(items) > p.max:
+        msg = f"{method}: parameter {p.name!r} takes at most {p.max} items; got {len(items)}. "
+        _fail(method, p, value, f"at most {p.max} items", msg + "Split the call into batches.")
+    # ``extra`` vocabularies in the docs are incomplete: accept any block name there.
+    if p.values is not None and p.name != "extra":
+        allowed = {param_str(v) for v in p.values}
+        bad = [i for i in items if param_str(i).strip() not in allowed]
+        if bad:
+            msg = f"{method}: parameter {p.name!r} accepts {', '.join(sorted(allowed))}; got {bad!r}."
+            _fail(method, p, value, "items among " + ", ".join(sorted(allowed)), msg)
+
+
+def _check_scalar(method: str, p: Param, value: object) -> None:
+    if p.type in _SIMPLE:
+        ok, expected = _SIMPLE[p.type]
+        if not ok(value):
+            _fail(method, p, value, expected)
+    elif p.type == "enum":
+        _check_enum(method, p, value)
+    elif p.type == "list":
+        _check_list(method, p, value)
 
 
 def validate(name: str, params: Mapping[str, object], *, has_token: bool = False) -> dict[str, object]:

@@ -18,8 +18,6 @@ Example:
 from __future__ import annotations
 
 import os
-import re
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
@@ -30,20 +28,17 @@ import requests
 from . import catalog
 from .cache import CacheSettings, HarvestSession, cached_frame, cached_session
 from .calllog import CallLog, mask_key
-from .envelope import FORMATS, parse
-from .errors import APIError, IpernityError, ParameterError, RateLimitError, RightsError, TransportError
-from .frames import frame_from_parts, frame_from_records, locate, normalize_records
-from .paging import DEFAULT_WORKERS, iter_pages, iter_pages_concurrent, pages_expected
-from .signing import api_sig
+from .envelope import FORMATS
+from .errors import ParameterError
+from .frames import frame_from_records, locate
+from .harvest import client_pages, dedupe_records, frame_pages
+from .paging import DEFAULT_WORKERS
+from .request import RequestMixin
 from .transport import (
     RetryPolicy,
     Throttle,
-    WriteUncertainError,
     check_timeout,
     install_log_redaction,
-    is_retryable_read,
-    never_sent,
-    seconds,
 )
 
 __all__ = ["API_URL", "DEFAULT_TIMEOUT", "SITE_URL", "Client"]
@@ -53,10 +48,8 @@ SITE_URL = "https://www.ipernity.com"
 #: (connect, read) seconds. Never ``None``: a silent server must not hang a notebook.
 DEFAULT_TIMEOUT = (5.0, 30.0)
 
-_SECRET_QUERY = re.compile(r"(api_sig|auth_token|secret|password)=[^&\s'\"]*")
 
-
-class Client:
+class Client(RequestMixin):
     """A client for the ipernity API (or the sandbox, given its ``api_url``).
 
     ``token`` is the user's auth token (set it after an authorization flow); ``rights`` maps
@@ -64,7 +57,8 @@ class Client:
     make raises :class:`~ipernity_nb.errors.RightsError` before anything is sent.
 
     Harvests (issue 8): ``workers`` threads fetch pages 2..N of a multi-page ``frame``/``walk``/
-    ``export`` over the one session (default 4; 1 = sequential); ``cache=True | "file.sqlite" |
+    ``export`` over the one session (default 4; 1 = sequential); ``split=True`` on those gets every
+    doc.search result past the 3000 cap (posted-date windows, harvest.py); ``cache=True | "file.sqlite" |
     CacheSettings(...)`` keeps read answers (and whole multi-page frames) for notebook re-runs
     (cache.py; ``with client.cache_mode("refresh" | "off"):`` per block).
 
@@ -230,18 +224,20 @@ class Client:
         """
         return self._send(method, params, None)
 
-    def walk(self, method: str, /, workers: int | None = None, **params: Any) -> Iterator[dict]:
+    def walk(self, method: str, /, workers: int | None = None, split: bool = False, **params: Any) -> Iterator[dict]:
         """Yield the records of every page of a list method (raw dicts, as in the payload).
 
         ``per_page`` defaults to the catalog maximum; doc.search stops at its 3000-result cap.
         Pages after the first are fetched by ``workers`` threads (default ``client.workers``)
         and yielded in page order; a page that fails raises ``PagesNotFetchedError``.
+        ``split=True``: every doc.search result past the cap, as in :meth:`frame`.
 
         Example:
             >>> sum(1 for _ in client.walk("doc.search", text="cat"))  # doctest: +SKIP
             42
         """
-        for _, loc in self._pages(method, params, None, workers):
+        pages = self._pages(method, params, None, workers, split)
+        for _, loc in dedupe_records(method, pages) if split else pages:
             yield from loc.records
 
     def frame(
@@ -251,6 +247,7 @@ class Client:
         pages: int | str = 1,
         progress: bool | None = None,
         workers: int | None = None,
+        split: bool = False,
         **params: Any,
     ) -> pd.DataFrame:
         """The answer as a typed DataFrame: one page (``pages=1``), ``N`` pages or ``"all"``.
@@ -259,10 +256,18 @@ class Client:
         (default: ``client.progress``). Pages after the first are fetched concurrently by
         ``workers`` threads (default ``client.workers``; 1 = sequential), rows kept in page order.
 
+        doc.search stops at 3000 results (ipernity-api.md §2.4). ``split=True`` (with
+        ``pages="all"``) gets them all: the posted-date range (or your ``posted_min``/``posted_max``)
+        is cut into windows of under 3000 by bisection on ``total``, every window's pages are
+        fetched by the one pool, rows come window by window (oldest first; newest first for
+        ``sort="posted-desc"``), your ``sort`` within a window, de-duplicated by ``doc_id``;
+        ``attrs["total"]`` is then the sum of the windows' totals.
+
         Example:
             >>> df = client.frame("doc.search", text="cat", pages="all")  # doctest: +SKIP
             >>> df.attrs["total"] == len(df)  # doctest: +SKIP
             True
+            >>> every = client.frame("doc.search", pages="all", split=True)  # doctest: +SKIP
         """
         if pages == "all":
             max_pages = None
@@ -276,260 +281,19 @@ class Client:
                 expected="1, 2, … or 'all'",
                 received=pages,
             )
-        if max_pages == 1:
+        if max_pages == 1 and not split:
             loc = locate(method, self._send(method, params, _page_of(method, params)))
             return frame_from_records(method, loc.records, info=loc.info, params=params)
+        key = f"{pages}|split" if split else pages  # a split harvest is not the capped one
         return cached_frame(
-            self, method, params, pages, lambda: self._frame_pages(method, params, max_pages, progress, workers)
+            self, method, params, key, lambda: frame_pages(self, method, params, max_pages, progress, workers, split)
         )
 
-    def _frame_pages(
-        self, method: str, params: dict, max_pages: int | None, progress: bool | None, workers: int | None
-    ) -> pd.DataFrame:
-        show = self.progress if progress is None else progress
-        bar = None
-        parts: list[pd.DataFrame] = []
-        first = last = None
-        try:
-            for page, loc in self._pages(method, params, max_pages, workers):
-                if first is None:
-                    first = loc
-                    if show:
-                        from tqdm.auto import tqdm
-
-                        total = pages_expected(loc, page or 1, max_pages, method)
-                        bar = tqdm(total=total, desc=method, unit="page")
-                last = loc
-                if loc.records:  # flatten now, while the workers wait on the network (overlap)
-                    parts.append(normalize_records(loc.records))
-                if bar is not None:
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
-        info = dict(first.info if first else {})
-        if last is not None and "pages" not in info and "pages" in last.info:
-            info["pages"] = last.info["pages"]
-        return frame_from_parts(method, parts, info=info, params=params)
-
     def _pages(
-        self, method: str, params: Mapping[str, Any], max_pages: int | None, workers: int | None
+        self, method: str, params: Mapping[str, Any], max_pages: int | None, workers: int | None, split: bool = False
     ) -> Iterator[tuple[int, Any]]:
-        """Pages of a walk: sequential for ``workers=1``, else a bounded pool over the one session."""
-        n = self.workers if workers is None else workers
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ParameterError(
-                f"workers must be a positive integer; got {n!r}.", method=method, param="workers", received=n
-            )
-        if n == 1:
-            return iter_pages(self._send, method, params, max_pages=max_pages)
-        _ensure_pool(self.session, self.url, n)
-        return iter_pages_concurrent(self._send, method, params, max_pages=max_pages, workers=n)
-
-    # --- the one place a request is made ----------------------------------------------------
-
-    def _check_rights(self, m: catalog.Method) -> None:
-        if self.rights is None or m.permission is None or self.token is None:
-            return
-        scope, level = m.permission
-        have = self.rights.get(scope)
-        if not catalog.level_allows(have, level):
-            raise RightsError(m.name, scope, level, have)
-
-    def _prepare(self, method: str, params: Mapping[str, Any]) -> tuple[catalog.Method, dict[str, Any], Any]:
-        m = catalog.get(method)
-        params = dict(params)
-        if self.token and "auth_token" not in params:
-            params["auth_token"] = self.token  # before validation: auth.checkToken lists it as required
-        sent = catalog.validate(method, params, has_token=self.token is not None)
-        if m.signed and not self._secret:
-            raise ParameterError(
-                f"{method} must be signed (ipernity-api.md §3.3) but this Client has no API secret: "
-                "pass it as Client(api_key, secret).",
-                method=method,
-                param="secret",
-                expected="the API secret paired with the key",
-            )
-        self._check_rights(m)
-        upload = sent.pop("file", None)
-        if isinstance(upload, (str, os.PathLike)) and not os.path.isfile(upload):
-            raise ParameterError(
-                f"{method}: file {os.fspath(upload)!r} does not exist; pass a path, bytes or an open binary file.",
-                method=method,
-                param="file",
-                received=upload,
-            )
-        sent["api_key"] = self.api_key
-        if self.lg and "lg" not in sent:
-            sent["lg"] = self.lg  # the 2026 lg change, ipernity-api.md §8.1
-        if self._secret:
-            sent["api_sig"] = api_sig(sent, self._secret, method)  # the file is never signed (§8.2)
-        return m, sent, upload
-
-    def _send(self, method: str, params: Mapping[str, Any], page: int | None) -> dict:
-        m, sent, upload = self._prepare(method, params)
-        verb = "POST" if m.is_write or upload is not None else "GET"
-        url = self.url + method + ("/xml" if self.format == "xml" else "/json")
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            if self.throttle is not None:
-                self.throttle.acquire()
-            try:
-                return self._attempt(method, verb, url, sent, upload, page)
-            except IpernityError as exc:
-                pause = self._retry_pause(m, exc, attempt, started)
-                if pause is None:
-                    final = self._final(m, exc, attempt, started)
-                    if final is exc:
-                        raise
-                    raise final from exc
-            time.sleep(pause)
-
-    def _retry_pause(self, m: catalog.Method, exc: IpernityError, attempt: int, started: float) -> float | None:
-        """Seconds to wait before retrying after ``exc``, or None to give up now."""
-        if not self._retryable(m, exc) or (m.is_write and getattr(exc, "_sent", True)):
-            return None  # a write is repeated only when no byte of it reached the server
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            retry_after = exc.retry_after
-        else:
-            retry_after = getattr(exc, "_retry_after", None)
-        return self.retries.wait(attempt, retry_after, started)
-
-    @staticmethod
-    def _retryable(m: catalog.Method, exc: IpernityError) -> bool:
-        if isinstance(exc, APIError):
-            return is_retryable_read(code=exc.code)
-        if isinstance(exc, TransportError) and exc.status is not None:
-            return is_retryable_read(status=exc.status)
-        if getattr(exc, "_no_retry", False):
-            return False
-        return isinstance(exc, TransportError)  # no answer at all: connection error or timeout
-
-    def _final(self, m: catalog.Method, exc: IpernityError, attempt: int, started: float) -> IpernityError:
-        """The error to raise when giving up: writes whose effect is unknown say so and how to check."""
-        no_answer = exc.status is None or exc.status >= 500 if isinstance(exc, TransportError) else False
-        if m.is_write and no_answer and getattr(exc, "_sent", True):  # a 4xx/429 refused it: not uncertain
-            return WriteUncertainError(
-                f"{exc} The write {m.name} MAY OR MAY NOT have happened (the request reached the server "
-                f"but no answer came back), so it was not repeated. Check with a read before retrying "
-                f"(e.g. the matching .get or .getList method), then call {m.name} again only if needed.",
-                method=m.name,
-                status=exc.status,
-            )
-        if m.is_write and isinstance(exc, APIError) and exc.code == 500:
-            return WriteUncertainError(
-                f"{exc} The write {m.name} MAY OR MAY NOT have happened (service error while acting); it was "
-                "not repeated. Check with a read (e.g. the matching .get method) before calling it again.",
-                method=m.name,
-            )
-        if attempt > 1 and exc.args:
-            exc.args = (f"{exc.args[0]} (gave up after {attempt} attempts in {time.monotonic() - started:.1f} s)",)
-        return exc
-
-    def _attempt(self, method: str, verb: str, url: str, sent: dict, upload: Any, page: int | None) -> dict:
-        """One HTTP exchange, logged (one call-log row per attempt)."""
-        log: dict[str, Any] = {"method": method, "params": dict(sent, **({"file": upload} if upload else {}))}
-        log.update(verb=verb, page=page)
-        start = time.perf_counter()
-        resp = None
-        try:
-            resp = self._http(verb, url, sent, upload, method)
-            cached = bool(getattr(resp, "from_cache", False))  # set by requests-cache when installed
-            log.update(status=resp.status_code, bytes=len(resp.content), from_cache=cached)
-            payload = parse(
-                resp.content,
-                self.format,
-                method,
-                status=resp.status_code,
-                retry_after=resp.headers.get("Retry-After"),
-            )
-            if page is not None:
-                log["pages"] = locate(method, payload).info.get("pages")
-            log["code"] = None
-            return payload
-        except APIError as exc:
-            log.update(code=exc.code, error=type(exc).__name__)
-            raise
-        except IpernityError as exc:
-            log["error"] = type(exc).__name__
-            if resp is not None:
-                exc._retry_after = seconds(resp.headers.get("Retry-After"))  # type: ignore[attr-defined]
-            raise
-        finally:
-            log["duration_ms"] = (time.perf_counter() - start) * 1000
-            self._log.add(**log)
-
-    def _http(self, verb: str, url: str, sent: dict[str, Any], upload: Any, method: str) -> requests.Response:
-        opened = None
-        try:
-            if verb == "GET":
-                return self.session.get(url, params=sent, timeout=self.timeout)
-            files = None
-            if upload is not None:
-                opened, files = _file_part(upload)
-            return self.session.post(url, data=sent, files=files, timeout=self.timeout)
-        except requests.Timeout as exc:
-            self._scrub(exc)
-            err = TransportError(
-                f"{method}: no answer from {self.url} within {self.timeout} s. Retry, or pass a longer "
-                "timeout=(connect, read) to Client.",
-                method=method,
-            )
-            err._sent = not isinstance(exc, requests.ConnectTimeout)  # type: ignore[attr-defined]
-            raise err from exc
-        except requests.ConnectionError as exc:
-            self._scrub(exc)
-            err = TransportError(
-                f"{method}: could not connect to {self.url}. Check the url and your network (for the "
-                "sandbox: is it running?).",
-                method=method,
-            )
-            err._sent = not never_sent(exc)  # type: ignore[attr-defined]
-            raise err from exc
-        except requests.RequestException as exc:
-            self._scrub(exc)
-            err = TransportError(f"{method}: the request failed ({type(exc).__name__}).", method=method)
-            err._no_retry = True  # type: ignore[attr-defined]  # a bad URL or the like: repeating cannot help
-            raise err from exc
-        finally:
-            if opened is not None:
-                opened.close()
-
-    def _scrub(self, exc: BaseException) -> None:
-        """Remove signatures and tokens from a chained exception's text (URLs carry them)."""
-        secrets = [s for s in (self.token, self._secret) if s]
-        seen: set[int] = set()
-        cur: BaseException | None = exc
-        while cur is not None and id(cur) not in seen:
-            seen.add(id(cur))
-            args = []
-            for a in cur.args:
-                text = str(a)
-                clean = _SECRET_QUERY.sub(r"\1=***", text)
-                for s in secrets:
-                    clean = clean.replace(s, "***")
-                args.append(clean if clean != text else a)
-            cur.args = tuple(args)
-            for attr in ("url",):
-                if isinstance(getattr(cur, attr, None), str):
-                    setattr(cur, attr, _SECRET_QUERY.sub(r"\1=***", getattr(cur, attr)))
-            cur = cur.__cause__ or cur.__context__
-
-
-def _ensure_pool(session: requests.Session, url: str, workers: int) -> None:
-    """Let ``workers`` threads share the session's keep-alive connections to ``url``'s host.
-
-    The adapter is kept (it may carry retry settings); only its pool is widened when too small.
-    """
-    try:
-        adapter = session.get_adapter(url)
-    except Exception:  # an exotic session: leave it alone
-        return
-    size = getattr(adapter, "_pool_maxsize", None)
-    if isinstance(size, int) and size < workers and hasattr(adapter, "init_poolmanager"):
-        adapter.init_poolmanager(adapter._pool_connections, workers, block=adapter._pool_block)
+        """Pages of a walk (harvest.py): sequential, a bounded pool, or posted-date windows."""
+        return client_pages(self, method, params, max_pages, workers, split)
 
 
 def _page_of(method: str, params: Mapping[str, Any]) -> int | None:
@@ -539,14 +303,3 @@ def _page_of(method: str, params: Mapping[str, Any]) -> int | None:
         return int(params.get("page") or 1)
     except (TypeError, ValueError):
         return None
-
-
-def _file_part(upload: Any) -> tuple[Any, dict]:
-    """The unsigned multipart ``file`` part from a path, bytes or an open binary file."""
-    if isinstance(upload, (bytes, bytearray)):
-        return None, {"file": ("upload", bytes(upload))}
-    if isinstance(upload, (str, os.PathLike)):
-        fh = open(upload, "rb")  # noqa: SIM115 - closed by the caller after sending
-        return fh, {"file": (os.path.basename(os.fspath(upload)), fh)}
-    name = os.path.basename(str(getattr(upload, "name", "upload")))
-    return None, {"file": (name, upload)}

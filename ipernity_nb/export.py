@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from .errors import ParameterError
 from .frames import classify, frame_from_records
+from .harvest import dedupe_records
 from .paging import pages_expected
 
 if TYPE_CHECKING:
@@ -137,13 +138,15 @@ def export(
     workers: int | None = None,
     progress: bool | None = None,
     chunk_rows: int = 5000,
+    split: bool = False,
     **params: Any,
 ) -> dict:
     """Write every page of ``method`` (or the first ``pages``) to ``path``; return a summary.
 
     Pages are fetched like ``Client.frame`` (concurrently, in page order) and written in chunks
     of about ``chunk_rows`` rows (typing cost is per column, so small chunks are slow), so peak
-    memory is one chunk plus the pages in flight, whatever the total.
+    memory is one chunk plus the pages in flight, whatever the total. ``split=True`` exports
+    every doc.search result past the 3000 cap, as ``Client.frame(..., split=True)`` does.
 
     Example:
         >>> export(client, "doc.search", "docs.csv", format="csv", text="cat")  # doctest: +SKIP
@@ -172,11 +175,13 @@ def export(
     buf: list[dict] = []
     bar = None
     try:
-        for page, loc in client._pages(method, params, max_pages, workers):
+        pages = client._pages(method, params, max_pages, workers, split)
+        for page, loc in dedupe_records(method, pages) if split else pages:
             if n_pages == 0 and show:
                 from tqdm.auto import tqdm
 
-                bar = tqdm(total=pages_expected(loc, page or 1, max_pages, method), desc=method, unit="page")
+                total = None if split else pages_expected(loc, page or 1, max_pages, method)
+                bar = tqdm(total=total, desc=method, unit="page")
             buf.extend(loc.records)
             if n_pages == 0 or len(buf) >= chunk_rows:  # page 1 alone fixes the schema early
                 out.write(buf)

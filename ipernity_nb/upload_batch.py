@@ -91,6 +91,20 @@ def _online(client: Client, sums: list[str]) -> dict[str, str]:
     return found
 
 
+def _triage(rows: list[dict[str, Any]], online: dict[str, str]) -> dict[str, dict]:
+    """Mark rows already online ``skipped`` and later copies of the same bytes ``duplicate``;
+    return the rows to upload, one per MD5 (in file order)."""
+    first: dict[str, dict] = {}
+    for r in rows:
+        if r["md5"] in online:
+            r.update(status="skipped", doc_id=online[r["md5"]], seconds=0.0)
+        elif r["md5"] in first:
+            r.update(status="duplicate", seconds=0.0)
+        else:
+            first[r["md5"]] = r
+    return first
+
+
 def upload_many(
     client: Client,
     files: str | os.PathLike | Iterable[str | os.PathLike],
@@ -119,16 +133,8 @@ def upload_many(
     for p in paths:
         rows.append({"path": str(p), "md5": file_md5(p), "bytes": p.stat().st_size, "doc_id": None, "error": None})
     online = _online(client, [r["md5"] for r in rows]) if rows else {}
-    first: dict[str, dict] = {}
-    todo: list[dict] = []
-    for r in rows:
-        if r["md5"] in online:
-            r.update(status="skipped", doc_id=online[r["md5"]], seconds=0.0)
-        elif r["md5"] in first:
-            r.update(status="duplicate", seconds=0.0)
-        else:
-            first[r["md5"]] = r
-            todo.append(r)
+    first = _triage(rows, online)
+    todo = list(first.values())
     show = client.progress if progress is None else progress
     bar = None
     lock = threading.Lock()
@@ -170,7 +176,7 @@ def upload_many(
         if bar is not None:
             bar.close()
     for r in rows:
-        if r["status"] == "duplicate":
+        if r["status"] == "duplicate":  # takes the outcome of the first file with the same bytes
             twin = first[r["md5"]]
             r["doc_id"] = twin["doc_id"]
             if twin["status"] == "failed":

@@ -68,6 +68,8 @@ FORBIDDEN = {
     "frames": {"client", "auth", "widgets", "sandbox"},
     "envelope": {"client", "auth", "widgets", "sandbox"},
     "client": {"auth", "widgets", "sandbox"},
+    "request": {"client", "auth", "widgets", "sandbox"},
+    "harvest": {"client", "auth", "widgets", "sandbox"},
     "auth": {"widgets", "sandbox"},
     "tokenstore": {"widgets", "sandbox"},
 }

@@ -30,6 +30,7 @@ import contextlib
 import logging
 import secrets
 import socket
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -72,6 +73,12 @@ def _label(code: int) -> str:
         if e["code"] == code:
             return e["label"]
     return "Service error"
+
+
+def _refuse_over(over: tuple[int, int] | None) -> None:
+    """Answer a spent quota (112 app, 113 IP) with its Retry-After; ``None`` means allowed."""
+    if over is not None:
+        raise Fault(over[0], _label(over[0]), retry_after=over[1])
 
 
 class SandboxApp:
@@ -200,9 +207,7 @@ class SandboxApp:
         # application quota (112) only calls with a valid key (it is per api_key), right after
         # 100/101. Both answer an HTTP 200 envelope plus Retry-After, as the live service does.
         if self.faults.quota:
-            over = self.faults.check_ip(request.remote_addr or "")
-            if over is not None:
-                raise Fault(over[0], _label(over[0]), retry_after=over[1])
+            _refuse_over(self.faults.check_ip(request.remote_addr or ""))
         params = self.params(request)
         oauth = None
         if "HTTP_AUTHORIZATION" in request.environ or "oauth_consumer_key" in params:  # cheap pre-check
@@ -217,9 +222,7 @@ class SandboxApp:
         if app is None:
             raise Fault(101, _label(101))
         if self.faults.quota:
-            over = self.faults.check_app(key)
-            if over is not None:
-                raise Fault(over[0], _label(over[0]), retry_after=over[1])
+            _refuse_over(self.faults.check_app(key))
         if fmt not in _FORMATS:
             raise Fault(102, _label(102))
         method = catalog.methods().get(name)
@@ -239,25 +242,7 @@ class SandboxApp:
                 raise Fault(105, _label(105))
         if method.needs_token and not token:
             raise Fault(106, _label(106))
-        user = None
-        perms: dict[str, str] = {}
-        if token:
-            with self.state.connection() as db:
-                row = db.execute(
-                    "SELECT * FROM tokens WHERE token = ? AND api_key = ? AND revoked = 0", (token, key)
-                ).fetchone()
-                if row is None:
-                    raise Fault(107, _label(107))
-                user = db.execute("SELECT * FROM users WHERE user_id = ?", (row["user_id"],)).fetchone()
-            if user is None:
-                raise Fault(107, _label(107))
-            if user["is_closed"]:
-                raise Fault(108, _label(108))
-            perms = {scope: row[f"perm_{scope}"] for scope in PERM_SCOPES}
-            if method.permission is not None:
-                scope, level = method.permission
-                if not catalog.level_allows(perms.get(scope), level):
-                    raise Fault(110, _label(110))
+        user, perms = self._caller(key, token, method) if token else (None, {})
         write = method.is_write or name in _WRITES_ON_GET
         files = dict(request.files.items()) if request.mimetype == "multipart/form-data" else {}
         if self.uploads_pending:  # async uploads whose ready_at passed become docs before any read
@@ -286,6 +271,27 @@ class SandboxApp:
             log.exception("sandbox handler %s failed", name)
             raise Fault(500, _label(500)) from None
         return payload or {}, 200, {}
+
+    def _caller(self, key: str, token: str, method: catalog.Method) -> tuple[sqlite3.Row, dict[str, str]]:
+        """The token's user and rights: 107 unknown/revoked token (or another app's), 108 closed
+        account, 110 rights below the method's permission (ipernity-api.md §5.1)."""
+        with self.state.connection() as db:
+            row = db.execute(
+                "SELECT * FROM tokens WHERE token = ? AND api_key = ? AND revoked = 0", (token, key)
+            ).fetchone()
+            if row is None:
+                raise Fault(107, _label(107))
+            user = db.execute("SELECT * FROM users WHERE user_id = ?", (row["user_id"],)).fetchone()
+        if user is None:
+            raise Fault(107, _label(107))
+        if user["is_closed"]:
+            raise Fault(108, _label(108))
+        perms = {scope: row[f"perm_{scope}"] for scope in PERM_SCOPES}
+        if method.permission is not None:
+            scope, level = method.permission
+            if not catalog.level_allows(perms.get(scope), level):
+                raise Fault(110, _label(110))
+        return user, perms
 
     # --- media ------------------------------------------------------------------------------
 

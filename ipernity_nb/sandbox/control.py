@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from ..catalog import LEVELS
+from ..catalog import LEVELS, level_allows
 from .state import PERM_SCOPES, hash_password, insert_token
 
 if TYPE_CHECKING:
@@ -140,6 +140,18 @@ def record_authorization(db: sqlite3.Connection, api_key: str, user_id: int, per
         "INSERT OR REPLACE INTO authorizations (api_key, user_id, perms, granted_at) VALUES (?, ?, ?, ?)",
         (api_key, user_id, json.dumps(perms), now),
     )
+
+
+def holds_rights(db: sqlite3.Connection, api_key: str, user_id: int, perms: dict[str, str]) -> bool:
+    """Whether ``user_id`` already granted the app at least ``perms`` (the consent page then
+    answers "already authorized" without asking again)."""
+    row = db.execute(
+        "SELECT perms FROM authorizations WHERE api_key = ? AND user_id = ?", (api_key, user_id)
+    ).fetchone()
+    if row is None:
+        return False
+    held = json.loads(row["perms"])
+    return all(level_allows(held.get(s), lv) for s, lv in perms.items())
 
 
 def issue_token(db: sqlite3.Connection, api_key: str, username: str, perms: Any) -> str:

@@ -32,9 +32,9 @@ from urllib.parse import quote, unquote, urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from ..catalog import LEVELS, level_allows
-from .control import record_authorization
-from .pages import esc, hidden, page, rights_words
+from ..catalog import LEVELS
+from .control import holds_rights, record_authorization
+from .pages import consent_form, esc, page
 from .registry import Fault
 from .state import PERM_SCOPES, insert_token
 
@@ -301,22 +301,10 @@ def _authorize(app: SandboxApp, request: Request) -> Response:
             return Response(page("Access refused", body, user=user), mimetype="text/html")
         return _approve(app, tok, perms, sess, now)
     with app.state.connection() as db:
-        held = db.execute(
-            "SELECT perms FROM authorizations WHERE api_key = ? AND user_id = ?", (tok["api_key"], sess["user_id"])
-        ).fetchone()
-    held_perms = json.loads(held["perms"]) if held else {}
-    if held and all(level_allows(held_perms.get(s), lv) for s, lv in perms.items()):
+        already = holds_rights(db, tok["api_key"], sess["user_id"], perms)
+    if already:
         return _approve(app, tok, perms, sess, now, already=True)
-    rights = "".join(f"<li>{esc(rights_words(s, lv))}</li>" for s, lv in perms.items())
-    inputs = "".join(hidden(k, v) for k, v in params.items()) + hidden("csrf", sess["csrf"])
-    body = (
-        f"<h1>Authorize {esc(tok['name'])}?</h1>"
-        f"<p>The application <b>{esc(tok['name'])}</b> asks (OAuth) for access to your ipernity account "
-        f"<b>{esc(user)}</b>. It will be able to:</p><ul class=rights>{rights}</ul>"
-        f'<form name="fa" method="post" action="/apps/oauth/authorize">{inputs}'
-        '<button type="submit" name="action" value="approve">Approve</button>'
-        '<button type="submit" name="action" value="deny" class="secondary">Deny</button></form>'
-    )
+    body = consent_form(tok["name"], user, perms, params, sess["csrf"], "/apps/oauth/authorize", how=" (OAuth)")
     return Response(page(f"Authorize {tok['name']}", body, user=user), mimetype="text/html")
 
 

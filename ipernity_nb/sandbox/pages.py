@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-__all__ = ["RIGHTS", "esc", "hidden", "page", "rights_words"]
+__all__ = ["RIGHTS", "consent_form", "esc", "hidden", "page", "rights_words"]
 
 _CSS = """
 *{box-sizing:border-box}
@@ -66,6 +66,31 @@ def rights_words(scope: str, level: str) -> str:
 
 def hidden(name: str, value: object) -> str:
     return f'<input type="hidden" name="{esc(name)}" value="{esc(value)}">'
+
+
+def consent_form(
+    app_name: str,
+    username: str,
+    perms: dict[str, str],
+    params: dict[str, str],
+    csrf: str,
+    action: str,
+    *,
+    how: str = "",
+) -> str:
+    """The consent body both flows show (ipernity-api.md §4): the rights asked in words and
+    ``<form name="fa" method="post">`` carrying ``params`` and the CSRF token back, with
+    approve/deny buttons. ``how`` names the flow in the question (`` (OAuth)``)."""
+    rights = "".join(f"<li>{esc(rights_words(s, lv))}</li>" for s, lv in perms.items())
+    inputs = "".join(hidden(k, v) for k, v in params.items()) + hidden("csrf", csrf)
+    return (
+        f"<h1>Authorize {esc(app_name)}?</h1>"
+        f"<p>The application <b>{esc(app_name)}</b> asks{how} for access to your ipernity account "
+        f"<b>{esc(username)}</b>. It will be able to:</p><ul class=rights>{rights}</ul>"
+        f'<form name="fa" method="post" action="{esc(action)}">{inputs}'
+        '<button type="submit" name="action" value="approve">Approve</button>'
+        '<button type="submit" name="action" value="deny" class="secondary">Deny</button></form>'
+    )
 
 
 def page(title: str, body: str, *, user: str | None = None, wide: bool = False) -> str:

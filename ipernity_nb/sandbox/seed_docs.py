@@ -7,12 +7,13 @@ service's, then written in chunks (bulk ``executemany``) to keep memory modest a
 
 from __future__ import annotations
 
-import json
+import random
 import sqlite3
 import time
 
 from . import seed_data as D
-from .seed_gen import DAY, T0, World, allocate
+from .seed_files import original
+from .seed_gen import DAY, T0, World, allocate, cum, insert, number_comments
 
 __all__ = ["docs", "vocabulary"]
 
@@ -32,11 +33,6 @@ _THEME_W = {
     "monochrome": 0.5,
 }
 _LICENSES = [1, 3, 5, 7, 9, 11, 255]
-_DIMS = {
-    "dslr": [(6000, 4000), (5616, 3744), (4288, 2848), (6016, 4016)],
-    "compact": [(4000, 3000), (3648, 2736), (3264, 2448)],
-    "phone": [(3264, 2448), (4032, 3024), (2592, 1936)],
-}
 _CHUNK = 5000
 _DOC_COLS = (
     "doc_id, owner_id, title, description, media, license, safety, share, perm_comment, perm_tag,"
@@ -45,16 +41,8 @@ _DOC_COLS = (
 )
 
 
-def _cum(weights):
-    out, acc = [], 0.0
-    for x in weights:
-        acc += x
-        out.append(acc)
-    return out
-
-
 def _zipf(n: int, s: float = 1.1) -> list[float]:
-    return _cum([1.0 / (r + 1) ** s for r in range(n)])
+    return cum([1.0 / (r + 1) ** s for r in range(n)])
 
 
 def vocabulary() -> list[str]:
@@ -75,14 +63,14 @@ def _tags(db: sqlite3.Connection, w: World) -> None:
     for tag in order:
         tid += w.rng.randint(1, 400)
         w.tag_ids[tag] = tid
-    db.executemany("INSERT INTO tags (tag_id, tag) VALUES (?, ?)", sorted((i, t) for t, i in w.tag_ids.items()))
+    insert(db, "tags", "tag_id, tag", sorted((i, t) for t, i in w.tag_ids.items()))
 
 
 def _draft(w: World) -> list[tuple]:
     """(posted_at, owner, theme, city, taken, share) per doc, sorted by posting time."""
     rng, users = w.rng, w.users
     counts = allocate(w.n_docs, [u["share"] for u in users])
-    theme_cum = _cum([_THEME_W[t] for t in _THEMES])
+    theme_cum = cum([_THEME_W[t] for t in _THEMES])
     pre: list[tuple] = []
     for i, u in enumerate(users):
         remaining = counts[i]
@@ -135,8 +123,8 @@ def docs(db: sqlite3.Connection, w: World) -> None:
     prev_id, note_id = 30_999_000, 210_000
 
     def flush() -> None:
-        db.executemany(f"INSERT INTO docs ({_DOC_COLS}) VALUES ({','.join('?' * 32)})", rows)
-        db.executemany("INSERT INTO doc_tags (doc_id, tag_id, raw, user_id, added_at) VALUES (?,?,?,?,?)", tags)
+        insert(db, "docs", _DOC_COLS, rows)
+        insert(db, "doc_tags", "doc_id, tag_id, raw, user_id, added_at", tags)
         _children(db, members, notes, faves, visits)
         for buf in (rows, tags, members, notes, faves, visits):
             buf.clear()
@@ -151,52 +139,9 @@ def docs(db: sqlite3.Connection, w: World) -> None:
         year = time.gmtime(posted).tm_year
         r = rng.random()
         media = "photo" if r < 0.9 else "video" if r < 0.96 else "audio" if r < 0.99 else "other"
-        length, ext, exif = 0, "jpg", "[]"
-        if media == "photo":
-            camera = phone if year >= 2014 and rng.random() < 0.4 else cam
-            if taken == 0:
-                wd, ht = rng.choice(((2400, 1600), (1600, 1200), (1024, 683)))
-            else:
-                wd, ht = rng.choice(_DIMS[camera[2]])
-            if rng.random() < 0.25:
-                wd, ht = ht, wd
-            if rng.random() < 0.1:  # resized before upload
-                wd, ht = (1024, 1024 * ht // wd) if wd >= ht else (1024 * wd // ht, 1024)
-            size = int(wd * ht * rng.uniform(0.18, 0.45))
-            if rng.random() < 0.03:
-                ext, size = "png", size * 3
-            stem = rng.choice(("IMG_", "DSC_", "P10", "DSCF")) + f"{rng.randint(1, 9999):04d}"
-            if taken:
-                exif = _exif(rng, camera, taken)
-        elif media == "video":
-            wd, ht = rng.choice(((1920, 1080), (1280, 720), (640, 480)))
-            length = max(3, min(1800, int(rng.lognormvariate(3.5, 1.0))))
-            ext, size, stem = rng.choice(("mp4", "mov")), length * rng.randint(400_000, 2_500_000), f"VID_{year}"
-        elif media == "audio":
-            wd, ht, ext, stem = 600, 600, "mp3", "recording"
-            length = rng.randint(20, 900)
-            size = length * 16_000
-        else:
-            wd, ht, ext, stem = 1240, 1754, "pdf", "document"
-            size = rng.randint(40_000, 3_000_000)
-        lg = u["lg"] if rng.random() < 0.85 else "en"
+        wd, ht, size, length, ext, stem, exif = original(rng, media, taken, year, phone if year >= 2014 else None, cam)
         place = D.CITIES[city][0] if city >= 0 else ""
-        r = rng.random()
-        if r < 0.02:
-            title = ""
-        elif r < 0.11 and media == "photo":
-            title = stem
-        else:
-            noun = rng.choice(D.THEMES[theme][lg])
-            form = rng.choice(D.TITLE_FORMS[lg]) if place else "{n}"
-            title = form.format(n=noun, p=place, n_lower=noun[:1].lower() + noun[1:])
-            if rng.random() < 0.08:
-                title += f" #{rng.randint(2, 12)}"
-        desc = ""
-        if rng.random() < 0.55:
-            wday = D.WEEKDAYS[lg][w.day_wd[min(w.last_day, (posted - T0) // DAY)]]
-            sent = rng.sample(D.DESC_SENTENCES[lg], rng.randint(1, 3))
-            desc = " ".join(sent).format(p=place or D.CITIES[u["city"]][0], d=wday, y=year)
+        title, desc = _texts(w, u, theme, place, stem if media == "photo" else None, posted)
         lat = lng = None
         acc = 0
         if city >= 0:
@@ -283,21 +228,7 @@ def docs(db: sqlite3.Connection, w: World) -> None:
                 nvis,
             )
         )
-        # Keyword tags: the outing's theme (Zipf within it), the place, sometimes a year or generic words.
-        ntags = rng.choice((0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6, 8))
-        words = []
-        tz = D.THEMES[theme]["tags"]
-        for _ in range(ntags):
-            r = rng.random()
-            if r < 0.6:
-                words.append(tz[rng.choices(range(len(tz)), cum_weights=theme_zipf[theme])[0]])
-            elif r < 0.75 and place:
-                words.append(place.lower().replace(" ", ""))
-            elif r < 0.82:
-                words.append(str(year))
-            else:
-                words.append(D.GENERIC_TAGS[rng.choices(range(len(D.GENERIC_TAGS)), cum_weights=gen_zipf)[0]])
-        for word in dict.fromkeys(words):
+        for word in dict.fromkeys(_keywords(rng, theme, theme_zipf[theme], gen_zipf, place, year)):
             tagger = owner if rng.random() < 0.95 or share != 4 else rng.choice(users)["user_id"]
             raw = word.capitalize() if rng.random() < 0.2 else word
             tags.append((doc_id, w.tag_ids[word], raw, tagger, posted + rng.randint(0, 600)))
@@ -338,55 +269,66 @@ def docs(db: sqlite3.Connection, w: World) -> None:
     _comments(db, w, comments)
 
 
-def _exif(rng, camera: tuple, taken: int) -> str:
-    make, model, _ = camera
-    items = [
-        ("IFD0", "Make", "Make", make),
-        ("IFD0", "Model", "Camera Model", model),
-        ("ExifIFD", "ExposureTime", "Exposure", rng.choice(D.EXPOSURES)),
-        ("ExifIFD", "FNumber", "Aperture", rng.choice(D.FNUMBERS)),
-        ("ExifIFD", "ISO", "ISO Speed", str(rng.choice(D.ISOS))),
-        ("ExifIFD", "FocalLength", "Focal Length", f"{rng.choice(D.FOCALS)}.0 mm"),
-        (
-            "ExifIFD",
-            "DateTimeOriginal",
-            "Date and Time (Original)",
-            time.strftime("%Y:%m:%d %H:%M:%S", time.gmtime(taken)),
-        ),
-    ]
-    return json.dumps([{"tagspace": a, "tag": b, "label": c, "raw": d} for a, b, c, d in items], ensure_ascii=False)
+def _texts(w: World, u: dict, theme: str, place: str, photo_stem: str | None, posted: int) -> tuple[str, str]:
+    """``(title, description)`` in the member's language (15% English); a photo's title is
+    sometimes its file stem."""
+    rng = w.rng
+    lg = u["lg"] if rng.random() < 0.85 else "en"
+    year = time.gmtime(posted).tm_year
+    r = rng.random()
+    if r < 0.02:
+        title = ""
+    elif r < 0.11 and photo_stem is not None:
+        title = photo_stem
+    else:
+        noun = rng.choice(D.THEMES[theme][lg])
+        form = rng.choice(D.TITLE_FORMS[lg]) if place else "{n}"
+        title = form.format(n=noun, p=place, n_lower=noun[:1].lower() + noun[1:])
+        if rng.random() < 0.08:
+            title += f" #{rng.randint(2, 12)}"
+    desc = ""
+    if rng.random() < 0.55:
+        wday = D.WEEKDAYS[lg][w.day_wd[min(w.last_day, (posted - T0) // DAY)]]
+        sent = rng.sample(D.DESC_SENTENCES[lg], rng.randint(1, 3))
+        desc = " ".join(sent).format(p=place or D.CITIES[u["city"]][0], d=wday, y=year)
+    return title, desc
+
+
+def _keywords(
+    rng: random.Random, theme: str, theme_cum: list[float], gen_cum: list[float], place: str, year: int
+) -> list[str]:
+    """Keyword tags: the outing's theme (Zipf within it), the place, sometimes a year or generic words."""
+    words = []
+    tz = D.THEMES[theme]["tags"]
+    for _ in range(rng.choice((0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6, 8))):
+        r = rng.random()
+        if r < 0.6:
+            words.append(tz[rng.choices(range(len(tz)), cum_weights=theme_cum)[0]])
+        elif r < 0.75 and place:
+            words.append(place.lower().replace(" ", ""))
+        elif r < 0.82:
+            words.append(str(year))
+        else:
+            words.append(D.GENERIC_TAGS[rng.choices(range(len(D.GENERIC_TAGS)), cum_weights=gen_cum)[0]])
+    return words
 
 
 def _children(db: sqlite3.Connection, members: list, notes: list, faves: list, visits: list) -> None:
-    db.executemany("INSERT INTO doc_members (doc_id, member_id, user_id, added_at) VALUES (?,?,?,?)", members)
-    db.executemany(
-        "INSERT INTO notes (note_id, doc_id, user_id, member_id, content, x, y, w, h, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?)",
-        notes,
-    )
-    db.executemany("INSERT INTO faves_docs (user_id, doc_id, faved_at) VALUES (?,?,?)", faves)
-    db.executemany("INSERT INTO visits (kind, item_id, user_id, visits, visited_at) VALUES (?,?,?,?,?)", visits)
+    insert(db, "doc_members", "doc_id, member_id, user_id, added_at", members)
+    insert(db, "notes", "note_id, doc_id, user_id, member_id, content, x, y, w, h, created_at", notes)
+    insert(db, "faves_docs", "user_id, doc_id, faved_at", faves)
+    insert(db, "visits", "kind, item_id, user_id, visits, visited_at", visits)
 
 
 def _comments(db: sqlite3.Connection, w: World, comments: list) -> None:
-    # Comment ids grow with time across the whole site; a reply always follows its parent.
-    order = sorted(range(len(comments)), key=lambda k: (comments[k][0], k))
-    ids: dict[int, int] = {}
-    cid, rows = 5_100_000, []
-    for k in order:
-        cid += w.rng.randint(1, 30)
-        ids[k] = cid
-        at, doc_id, uid, parent, content = comments[k]
-        rows.append((cid, doc_id, uid, None if parent is None else ids[parent], content, at, 0))
+    rows: list[tuple] = []
+    for row in number_comments(w.rng, comments, 5_100_000, 30):
+        rows.append(row)
         if len(rows) >= _CHUNK:
             _insert_comments(db, rows)
     _insert_comments(db, rows)
 
 
 def _insert_comments(db: sqlite3.Connection, rows: list) -> None:
-    db.executemany(
-        "INSERT INTO comments (comment_id, doc_id, user_id, parent_id, content, posted_at, modified_at)"
-        " VALUES (?,?,?,?,?,?,?)",
-        rows,
-    )
+    insert(db, "comments", "comment_id, doc_id, user_id, parent_id, content, posted_at, modified_at", rows)
     rows.clear()

@@ -12,6 +12,7 @@ import json
 import random
 import sqlite3
 import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -59,7 +60,7 @@ class World:
             self.day_year.append(t.year)
             self.day_wd.append(t.weekday())
         self.day_wmax = max(self.day_w)
-        self.hour_cum = _cum(_HOUR_W)
+        self.hour_cum = cum(_HOUR_W)
         self.users: list[dict] = []
         self.by_name: dict[str, int] = {}
         self.net: list[dict[int, tuple[int, int, int]]] = []  # net[i][j] = (family, friend, blocked)
@@ -94,7 +95,28 @@ class World:
         return bool(fam) if share == 1 else bool(fri) if share == 2 else bool(fam or fri)
 
 
-def _cum(weights: list[float]) -> list[float]:
+def insert(db: sqlite3.Connection, table: str, columns: str, rows: Iterable[Sequence[object]]) -> None:
+    """``INSERT INTO table (columns) VALUES (?, ...)`` for every row, one ``?`` per column."""
+    marks = ",".join("?" * len(columns.split(",")))
+    db.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def number_comments(rng: random.Random, comments: list[tuple], first: int, max_gap: int) -> Iterator[tuple]:
+    """Comment rows ``(id, item_id, user_id, parent_id, content, posted_at, 0)`` from drafts
+    ``(at, item_id, user_id, parent index | None, content)``: ids grow with time across the
+    site (gaps of 1..``max_gap`` after ``first``), so a reply always follows its parent."""
+    order = sorted(range(len(comments)), key=lambda k: (comments[k][0], k))
+    ids: dict[int, int] = {}
+    cid = first
+    for k in order:
+        cid += rng.randint(1, max_gap)
+        ids[k] = cid
+        at, item_id, uid, parent, content = comments[k]
+        yield (cid, item_id, uid, None if parent is None else ids[parent], content, at, 0)
+
+
+def cum(weights: list[float]) -> list[float]:
+    """Running sums of ``weights`` (``random.choices(cum_weights=...)``)."""
     out, acc = [], 0.0
     for w in weights:
         acc += w
@@ -288,10 +310,11 @@ def _users(db: sqlite3.Connection, w: World) -> None:
                 T0 + u["last_day"] * DAY + rng.randint(0, DAY - 1),
             )
         )
-    db.executemany(
-        "INSERT INTO users (user_id, username, password_hash, realname, alias, is_pro, is_closed,"
-        " is_online, lg, sex, country, town, lat, lng, member_since, last_online)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    insert(
+        db,
+        "users",
+        "user_id, username, password_hash, realname, alias, is_pro, is_closed, is_online, lg, sex, country, town,"
+        " lat, lng, member_since, last_online",
         rows,
     )
     w.net = [{} for _ in w.users]
@@ -299,8 +322,10 @@ def _users(db: sqlite3.Connection, w: World) -> None:
 
 def _apps(db: sqlite3.Connection, w: World) -> None:
     owner = DEMO_USERS[0]["user_id"]
-    db.executemany(
-        "INSERT INTO apps (api_key, secret, name, kind, callback, owner_id, created_at) VALUES (?,?,?,?,?,?,?)",
+    insert(
+        db,
+        "apps",
+        "api_key, secret, name, kind, callback, owner_id, created_at",
         [(a["api_key"], a["secret"], a["name"], a["kind"], a["callback"], owner, w.now - 400 * DAY) for a in DEMO_APPS],
     )
 
@@ -355,7 +380,4 @@ def _network(db: sqlite3.Connection, w: World) -> None:
                     rng.randint(start, max(start, w.now - DAY)),
                 )
             )
-    db.executemany(
-        "INSERT INTO network (user_id, contact_id, is_family, is_friend, is_blocked, created_at) VALUES (?,?,?,?,?,?)",
-        rows,
-    )
+    insert(db, "network", "user_id, contact_id, is_family, is_friend, is_blocked, created_at", rows)

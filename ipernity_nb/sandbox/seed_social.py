@@ -11,7 +11,7 @@ import sqlite3
 import time
 
 from . import seed_data as D
-from .seed_gen import DAY, T0, World
+from .seed_gen import DAY, T0, World, insert, number_comments
 
 # Group title -> (themes, towns, media) its members pick their pool docs from (None = any).
 _GROUP_PICK = {
@@ -130,14 +130,16 @@ def albums(db: sqlite3.Connection, w: World) -> None:
                     total += n
                     vis_rows.append(("album", aid, w.users[j]["user_id"], n, rng.randint(created, now - 1)))
             row[10] = max(row[10], total)
-    db.executemany(
-        "INSERT INTO albums (album_id, owner_id, title, description, cover_id, perm_comment, position,"
-        " created_at, last_update_at, last_comment_at, visits) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    insert(
+        db,
+        "albums",
+        "album_id, owner_id, title, description, cover_id, perm_comment, position, created_at, last_update_at,"
+        " last_comment_at, visits",
         alb_rows,
     )
-    db.executemany("INSERT INTO album_docs (album_id, doc_id, position, added_at) VALUES (?,?,?,?)", ad_rows)
-    db.executemany("INSERT INTO faves_albums (user_id, album_id, faved_at) VALUES (?,?,?)", fav_rows)
-    db.executemany("INSERT INTO visits (kind, item_id, user_id, visits, visited_at) VALUES (?,?,?,?,?)", vis_rows)
+    insert(db, "album_docs", "album_id, doc_id, position, added_at", ad_rows)
+    insert(db, "faves_albums", "user_id, album_id, faved_at", fav_rows)
+    insert(db, "visits", "kind, item_id, user_id, visits, visited_at", vis_rows)
     _folders(db, w, album_meta)
 
 
@@ -165,12 +167,10 @@ def _folders(db: sqlite3.Connection, w: World, album_meta: list[tuple]) -> None:
             (fid, w.users[oi]["user_id"], title, "", chosen[0][3], pos[oi], created, max(a[2] for a in chosen))
         )
         fa_rows += [(fid, a[0], p) for p, a in enumerate(chosen, 1)]
-    db.executemany(
-        "INSERT INTO folders (folder_id, owner_id, title, description, cover_id, position, created_at,"
-        " last_update_at) VALUES (?,?,?,?,?,?,?,?)",
-        f_rows,
+    insert(
+        db, "folders", "folder_id, owner_id, title, description, cover_id, position, created_at, last_update_at", f_rows
     )
-    db.executemany("INSERT INTO folder_albums (folder_id, album_id, position) VALUES (?,?,?)", fa_rows)
+    insert(db, "folder_albums", "folder_id, album_id, position", fa_rows)
 
 
 def groups(db: sqlite3.Connection, w: World) -> None:
@@ -236,13 +236,14 @@ def groups(db: sqlite3.Connection, w: World) -> None:
                 added = min(now - 1, max(joined, w.doc_posted[k]) + rng.randint(0, 7 * DAY))
                 pending = 1 if moderated and rng.random() < 0.1 else 0
                 p_rows.append((gid, w.doc_id[k], users[m]["user_id"], added, pending))
-    db.executemany(
-        "INSERT INTO grp (group_id, title, description, lang, owner_id, is_public, moderated, is_closed,"
-        " media, max_docs, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    insert(
+        db,
+        "grp",
+        "group_id, title, description, lang, owner_id, is_public, moderated, is_closed, media, max_docs, created_at",
         g_rows,
     )
-    db.executemany("INSERT INTO grp_members (group_id, user_id, role, joined_at) VALUES (?,?,?,?)", m_rows)
-    db.executemany("INSERT INTO grp_docs (group_id, doc_id, user_id, added_at, pending) VALUES (?,?,?,?,?)", p_rows)
+    insert(db, "grp_members", "group_id, user_id, role, joined_at", m_rows)
+    insert(db, "grp_docs", "group_id, doc_id, user_id, added_at, pending", p_rows)
 
 
 def posts(db: sqlite3.Connection, w: World) -> None:
@@ -319,24 +320,15 @@ def posts(db: sqlite3.Connection, w: World) -> None:
         )
         for tag in dict.fromkeys(rng.sample(D.POST_TAGS, rng.randint(1, 3))):
             t_rows.append((pid, w.tag_ids[tag]))
-    order = sorted(range(len(comments)), key=lambda k: (comments[k][0], k))
-    ids, cid, c_rows = {}, 880_000, []
-    for k in order:
-        cid += rng.randint(1, 20)
-        ids[k] = cid
-        cat, post_id, uid, parent, content = comments[k]
-        c_rows.append((cid, post_id, uid, None if parent is None else ids[parent], content, cat, 0))
-    db.executemany(
-        "INSERT INTO posts (post_id, owner_id, title, intro, content, share, license, perm_comment,"
-        " perm_tag, perm_tagme, lg_id, posted_at, created, modified_at, visits)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    c_rows = list(number_comments(rng, comments, 880_000, 20))
+    insert(
+        db,
+        "posts",
+        "post_id, owner_id, title, intro, content, share, license, perm_comment, perm_tag, perm_tagme, lg_id,"
+        " posted_at, created, modified_at, visits",
         p_rows,
     )
-    db.executemany("INSERT INTO post_tags (post_id, tag_id) VALUES (?,?)", t_rows)
-    db.executemany(
-        "INSERT INTO post_comments (comment_id, post_id, user_id, parent_id, content, posted_at,"
-        " modified_at) VALUES (?,?,?,?,?,?,?)",
-        c_rows,
-    )
-    db.executemany("INSERT INTO faves_posts (user_id, post_id, faved_at) VALUES (?,?,?)", f_rows)
-    db.executemany("INSERT INTO visits (kind, item_id, user_id, visits, visited_at) VALUES (?,?,?,?,?)", v_rows)
+    insert(db, "post_tags", "post_id, tag_id", t_rows)
+    insert(db, "post_comments", "comment_id, post_id, user_id, parent_id, content, posted_at, modified_at", c_rows)
+    insert(db, "faves_posts", "user_id, post_id, faved_at", f_rows)
+    insert(db, "visits", "kind, item_id, user_id, visits, visited_at", v_rows)

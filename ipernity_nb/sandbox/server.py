@@ -22,10 +22,11 @@ import threading
 import time
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import control as _control
 from .app import SandboxApp, make_app
+from .keepalive import KeepAliveHandler, wake_idle
 from .state import State
 
 __all__ = ["Sandbox"]
@@ -33,8 +34,8 @@ __all__ = ["Sandbox"]
 log = logging.getLogger("ipernity_nb.sandbox")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Request lines go to the ``ipernity_nb.sandbox`` logger at DEBUG, not to stderr."""
+class _QuietHandler(KeepAliveHandler):
+    """HTTP/1.1 keep-alive (keepalive.py); request lines go to the ``ipernity_nb.sandbox`` logger at DEBUG."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
@@ -148,6 +149,7 @@ class Sandbox:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            wake_idle(self._server)  # threads parked on idle kept-alive connections exit now
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._state is not None:

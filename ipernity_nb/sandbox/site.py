@@ -26,10 +26,10 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from ..catalog import LEVELS, level_allows
+from ..catalog import LEVELS
 from ..signing import api_sig, same_sig
-from .control import record_authorization
-from .pages import esc, hidden, page, rights_words
+from .control import holds_rights, record_authorization
+from .pages import consent_form, esc, hidden, page
 from .seed import DEMO_WEB_APP
 from .state import PERM_SCOPES, check_password, new_frob
 
@@ -252,23 +252,11 @@ class Site:
                 return self._deny(app, frob, sess)
             return self._approve(request, app, perms, frob, sess, now)
         with self.app.state.connection() as db:
-            auth = db.execute(
-                "SELECT perms FROM authorizations WHERE api_key = ? AND user_id = ?", (app["api_key"], sess["user_id"])
-            ).fetchone()
-        held = json.loads(auth["perms"]) if auth else {}
-        if auth and all(level_allows(held.get(s), lv) for s, lv in perms.items()):
+            already = holds_rights(db, app["api_key"], sess["user_id"], perms)
+        if already:
             return self._approve(request, app, perms, frob, sess, now, already=True)
-        rights = "".join(f"<li>{esc(rights_words(s, lv))}</li>" for s, lv in perms.items())
-        inputs = "".join(hidden(k, v) for k, v in params.items()) + hidden("csrf", sess["csrf"])
-        body = (
-            f"<h1>Authorize {esc(app['name'])}?</h1>"
-            f"<p>The application <b>{esc(app['name'])}</b> asks for access to your ipernity account "
-            f"<b>{esc(sess['username'])}</b>. It will be able to:</p><ul class=rights>{rights}</ul>"
-            f'<form name="fa" method="post" action="/apps/authorize">{inputs}'
-            '<button type="submit" name="action" value="approve">Approve</button>'
-            '<button type="submit" name="action" value="deny" class="secondary">Deny</button></form>'
-            '<p class="muted">Only approve applications you trust.</p>'
-        )
+        body = consent_form(app["name"], sess["username"], perms, params, sess["csrf"], "/apps/authorize")
+        body += '<p class="muted">Only approve applications you trust.</p>'
         return self._html(page(f"Authorize {app['name']}", body, user=user))
 
     def _approve(

@@ -5,11 +5,8 @@ faves.docs.getList, explore.*) builds its hits with :func:`doc_records` (batched
 per block for the whole page, never one per doc) and filters rows with
 :func:`visible_docs_clause`. ``doc.get`` uses :func:`doc_full`.
 
-Visibility (schema.sql header, ipernity-api.md §6.4): ``share`` 4 is public; 1 family,
-2 friends, 3 friends+family are granted by the OWNER's ``network`` row naming the caller
-(``network.user_id = owner``, ``contact_id = caller``, not blocked); 0 is private. The owner
-always sees their docs; anonymous callers see public docs only. Docs of closed accounts
-are visible to nobody.
+Who sees what (ipernity-api.md §6.4) lives in :mod:`ipernity_nb.sandbox.visibility`; its
+functions are re-exported here, where the handlers import them from.
 
 Not emulated: the live service's per-user download/print settings (``can.download`` is
 granted to the owner and on Creative Commons / copyleft licenses; ``can.print`` to the
@@ -32,6 +29,15 @@ from typing import Any
 from .media import LABELS, media_url, thumb_dims
 from .registry import Ctx, Fault, Text, b, s
 from .views_blocks import counts, notes_block, tags_block, users_by_id
+from .visibility import (
+    can_see_doc,
+    perm_allows,
+    relation,
+    safety_clause,
+    share_allows,
+    share_visibility,
+    visible_docs_clause,
+)
 
 __all__ = [
     "can_see_doc",
@@ -45,6 +51,8 @@ __all__ = [
     "perm_allows",
     "relation",
     "safety_clause",
+    "share_allows",
+    "share_visibility",
     "tags_block",
     "thumb_block",
     "thumbs_list",
@@ -56,88 +64,6 @@ __all__ = [
 _FREE_LICENSES = frozenset({1, 3, 5, 7, 9, 11, 255})
 #: Size assumed for thumbnails of docs without pixel dimensions (audio/other get an icon).
 _ICON = (500, 500)
-
-
-# --- who sees what -----------------------------------------------------------------------
-
-
-def visible_docs_clause(ctx: Ctx, alias: str = "d") -> tuple[str, list]:
-    """SQL boolean expression (and its args) true for the docs of ``alias`` the caller may see.
-
-    Example:
-        >>> # sql, args = visible_docs_clause(ctx, "d")
-        >>> # ctx.db.execute(f"SELECT d.doc_id FROM docs d WHERE {sql}", args)
-    """
-    a = alias
-    uid = ctx.user_id
-    # Docs of closed accounts are gone for everyone (ipernity-api.md §5.2 "closed/suspended").
-    open_owner = f"{a}.owner_id NOT IN (SELECT user_id FROM users WHERE is_closed = 1)"
-    if uid is None:
-        return f"({a}.share = 4 AND {open_owner})", []
-    sql = (
-        f"({open_owner} AND ({a}.share = 4 OR {a}.owner_id = ? OR ({a}.share BETWEEN 1 AND 3 AND EXISTS ("
-        f"SELECT 1 FROM network vn WHERE vn.user_id = {a}.owner_id AND vn.contact_id = ? "
-        f"AND vn.is_blocked = 0 AND ((vn.is_family = 1 AND {a}.share IN (1, 3)) "
-        f"OR (vn.is_friend = 1 AND {a}.share IN (2, 3)))))))"
-    )
-    return sql, [uid, uid]
-
-
-def safety_clause(ctx: Ctx, alias: str = "d", param: str = "safesurf") -> tuple[str, list]:
-    """SQL filter for the ``safesurf`` parameter: docs whose safety level is at most its value.
-
-    Safety levels are 1 all audiences, 2 not for all, 3 adults only (ipernity-api.md §6.4).
-    Absent or out-of-range values filter nothing (``"1"``, no args).
-    """
-    level = ctx.int(param)
-    if level is None or not 1 <= level <= 2:
-        return "1", []
-    return f"{alias}.safety <= ?", [level]
-
-
-def relation(ctx: Ctx, owner_id: int) -> dict[str, bool]:
-    """The owner's relation to the caller: ``{"self", "contact", "family", "friend"}``."""
-    uid = ctx.user_id
-    out = {"self": uid is not None and uid == owner_id, "contact": False, "family": False, "friend": False}
-    if uid is None or out["self"]:
-        return out
-    row = ctx.db.execute(
-        "SELECT is_family, is_friend FROM network WHERE user_id = ? AND contact_id = ? AND is_blocked = 0",
-        (owner_id, uid),
-    ).fetchone()
-    if row is not None:
-        out.update(contact=True, family=bool(row[0]), friend=bool(row[1]))
-    return out
-
-
-def _share_allows(share: int, rel: Mapping[str, bool]) -> bool:
-    if share == 4 or rel["self"]:
-        return True
-    return (share in (1, 3) and rel["family"]) or (share in (2, 3) and rel["friend"])
-
-
-def perm_allows(level: int, rel: Mapping[str, bool], logged_in: bool) -> bool:
-    """Whether a comment/tag permission ``level`` (0..5, schema.sql header) admits the caller."""
-    if rel["self"]:
-        return True
-    if not logged_in:
-        return False
-    return (
-        level == 5
-        or (level == 4 and rel["contact"])
-        or (level in (1, 3) and rel["family"])
-        or (level in (2, 3) and rel["friend"])
-    )
-
-
-def can_see_doc(ctx: Ctx, doc_row: Mapping[str, Any]) -> bool:
-    """Whether the caller may see this ``docs`` row (same rule as :func:`visible_docs_clause`)."""
-    closed = ctx.db.execute("SELECT is_closed FROM users WHERE user_id = ?", (doc_row["owner_id"],)).fetchone()
-    if closed is None or closed[0]:
-        return False
-    if int(doc_row["share"]) == 4:
-        return True
-    return _share_allows(int(doc_row["share"]), relation(ctx, int(doc_row["owner_id"])))
 
 
 def fetch_doc(ctx: Ctx, doc_id: int | None, *, owner_only: bool = False) -> sqlite3.Row:
@@ -334,7 +260,6 @@ def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozens
     rel = relation(ctx, owner_id)
     logged_in = ctx.user_id is not None
     c = counts(ctx.db, [doc_id])[doc_id]
-    share = int(row["share"])
     doc: dict[str, Any] = {
         "doc_id": s(doc_id),
         "media": s(row["media"]),
@@ -349,12 +274,7 @@ def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozens
     doc["owner"] = {**_owner_block(owner, owner_id, False), "realname": s(owner["realname"] if owner else "")}
     doc["description"] = Text(row["description"])
     doc["dates"] = _dates(row)
-    doc["visibility"] = {
-        "ispublic": b(share == 4),
-        "isfriend": b(share in (2, 3)),
-        "isfamily": b(share in (1, 3)),
-        "share": s(share),
-    }
+    doc["visibility"] = share_visibility(int(row["share"]))
     doc["permissions"] = {"comment": s(row["perm_comment"]), "tag": s(row["perm_tag"]), "tagme": s(row["perm_tagme"])}
     doc["count"] = _count_block(row, c)
     doc["can"] = {

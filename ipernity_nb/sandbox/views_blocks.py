@@ -18,15 +18,16 @@ from typing import Any
 
 from .registry import Ctx, s
 
-__all__ = ["counts", "notes_block", "tags_block", "users_by_id"]
+__all__ = ["counts", "in_marks", "notes_block", "tags_block", "users_by_id"]
 
 
-def _in(ids: Sequence[int]) -> str:
+def in_marks(ids: Sequence[object]) -> str:
+    """``?,?,?`` for an SQL ``IN`` list of ``len(ids)`` values."""
     return ",".join("?" * len(ids))
 
 
 def _count_by(db: sqlite3.Connection, table: str, ids: Sequence[int]) -> dict[int, int]:
-    rows = db.execute(f"SELECT doc_id, COUNT(*) FROM {table} WHERE doc_id IN ({_in(ids)}) GROUP BY doc_id", ids)
+    rows = db.execute(f"SELECT doc_id, COUNT(*) FROM {table} WHERE doc_id IN ({in_marks(ids)}) GROUP BY doc_id", ids)
     return dict(rows.fetchall())
 
 
@@ -46,7 +47,7 @@ def counts(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, in
     per["tags"] = {i: kw.get(i, 0) + mb.get(i, 0) for i in ids}
     last = dict(
         db.execute(
-            f"SELECT item_id, MAX(visited_at) FROM visits WHERE kind = 'doc' AND item_id IN ({_in(ids)}) "
+            f"SELECT item_id, MAX(visited_at) FROM visits WHERE kind = 'doc' AND item_id IN ({in_marks(ids)}) "
             "GROUP BY item_id",
             ids,
         ).fetchall()
@@ -57,7 +58,7 @@ def counts(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, in
 def _groups(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, int]:
     # Pending (moderated) pool entries do not count until accepted.
     rows = db.execute(
-        f"SELECT doc_id, COUNT(*) FROM grp_docs WHERE pending = 0 AND doc_id IN ({_in(ids)}) GROUP BY doc_id", ids
+        f"SELECT doc_id, COUNT(*) FROM grp_docs WHERE pending = 0 AND doc_id IN ({in_marks(ids)}) GROUP BY doc_id", ids
     )
     return dict(rows.fetchall())
 
@@ -66,7 +67,7 @@ def users_by_id(db: sqlite3.Connection, user_ids: Iterable[int]) -> dict[int, sq
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    rows = db.execute(f"SELECT * FROM users WHERE user_id IN ({_in(ids)})", ids).fetchall()
+    rows = db.execute(f"SELECT * FROM users WHERE user_id IN ({in_marks(ids)})", ids).fetchall()
     return {r["user_id"]: r for r in rows}
 
 

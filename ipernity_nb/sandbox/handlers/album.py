@@ -19,17 +19,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..registry import Ctx, Fault, handler, s
-from ..views import doc_records, safety_clause, thumb_block, visible_docs_clause
+from ..views import doc_records, thumb_block, visible_docs_clause
 from .containers import (
     album_records,
     faves_payload,
     fetch_album,
+    media_safety_filter,
+    own_share_filter,
     target_user,
     thumbsize,
     visitors_payload,
 )
-
-_MEDIA = ("photo", "video", "audio", "other")
 
 
 @handler("album.get")
@@ -86,20 +86,11 @@ def album_get_visitors(ctx: Ctx) -> dict:
 
 def _album_docs_sql(ctx: Ctx, album: Any) -> tuple[str, list]:
     """SELECT of the album's docs the caller may see, with the list filters, in album order."""
-    vis, args = visible_docs_clause(ctx, "d")
-    where = ["ad.album_id = ?", vis]
-    args = [album["album_id"], *args]
-    if (media := ctx.str("media")) in _MEDIA:
-        where.append("d.media = ?")
-        args.append(media)
-    # share filters only the owner's own albums (catalog: "only for albums owned by the caller").
-    share = ctx.int("share")
-    if share is not None and 0 <= share <= 4 and ctx.user_id == album["owner_id"]:
-        where.append("d.share = ?")
-        args.append(share)
-    ssql, sargs = safety_clause(ctx, "d")
-    where.append(ssql)
-    args += sargs
+    vis, vargs = visible_docs_clause(ctx, "d")
+    mwhere, margs = media_safety_filter(ctx, "d")
+    swhere, sargs = own_share_filter(ctx, "d", album["owner_id"])
+    where = ["ad.album_id = ?", vis, *mwhere, *swhere]
+    args = [album["album_id"], *vargs, *margs, *sargs]
     sql = (
         "SELECT d.* FROM album_docs ad JOIN docs d ON d.doc_id = ad.doc_id "
         f"WHERE {' AND '.join(where)} ORDER BY ad.position, ad.added_at, d.doc_id"
@@ -141,12 +132,17 @@ def context_record(ctx: Ctx, row: Any, index: int, label: str) -> dict[str, str]
     }
 
 
-def context_payload(ctx: Ctx, rows: list, doc_id: int, label: str) -> dict[str, Any]:
-    """``prev{count, doc[]}``, ``doc``, ``next{count, doc[]}`` around ``doc_id`` in ``rows``.
+def context_answer(ctx: Ctx, kind: str, container_id: int, sql: str, args: list) -> dict[str, Any]:
+    """A ``<kind>.docs.getContext`` answer: ``<kind>{<kind>_id, total, thumbsize}``, then
+    ``prev{count, doc[]}``, ``doc``, ``next{count, doc[]}`` around ``doc_id``.
 
-    ``rows`` is the container's ordered, visibility-filtered list; a doc not in it is
-    ``Fault(1, "Document not found")``. ``index`` is 1-based; prev is nearest first.
+    ``sql`` selects the container's ordered, visibility-filtered docs; a doc not among them
+    is ``Fault(1, "Document not found")``. ``index`` is 1-based; prev is nearest first;
+    ``prev``/``next`` take 1-50 (default 10).
     """
+    label = thumbsize(ctx)
+    rows = ctx.db.execute(sql, args).fetchall()
+    doc_id = ctx.int("doc_id", 0) or 0
     pos = next((i for i, r in enumerate(rows) if int(r["doc_id"]) == doc_id), None)
     if pos is None:
         raise Fault(1, "Document not found")
@@ -160,15 +156,12 @@ def context_payload(ctx: Ctx, rows: list, doc_id: int, label: str) -> dict[str, 
     nxt: dict[str, Any] = {"count": s(len(after))}
     if after:
         nxt["doc"] = after
-    return {"prev": prev, "doc": context_record(ctx, rows[pos], pos + 1, label), "next": nxt}
+    head = {f"{kind}_id": s(container_id), "total": s(len(rows)), "thumbsize": label}
+    return {kind: head, "prev": prev, "doc": context_record(ctx, rows[pos], pos + 1, label), "next": nxt}
 
 
 @handler("album.docs.getContext")
 def album_docs_get_context(ctx: Ctx) -> dict:
     """The neighbours of ``doc_id`` inside the album, in album order (``prev``/``next`` 1-50)."""
     album = fetch_album(ctx, ctx.int("album_id"))
-    label = thumbsize(ctx)
-    sql, args = _album_docs_sql(ctx, album)
-    rows = ctx.db.execute(sql, args).fetchall()
-    body = context_payload(ctx, rows, ctx.int("doc_id", 0) or 0, label)
-    return {"album": {"album_id": s(album["album_id"]), "total": s(len(rows)), "thumbsize": label}, **body}
+    return context_answer(ctx, "album", album["album_id"], *_album_docs_sql(ctx, album))

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..registry import Ctx, Fault, handler, s
 from .containers import MAX_ALBUMS_PER_DOC, album_records, fetch_album, in_marks, thumbsize
+from .members import append, contents, edit, owned, reorder, take_out, tally, unique_ids
 
 #: Albums a free account may own (album.create code 4); PRO accounts get PRO_ALBUM_LIMIT.
 FREE_ALBUM_LIMIT = 50
@@ -46,15 +47,6 @@ def _perm_comment(ctx: Ctx, allowed: tuple[int, ...]) -> int | None:
     return int(raw)
 
 
-def _own_docs(ctx: Ctx, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    rows = ctx.db.execute(
-        f"SELECT doc_id FROM docs WHERE owner_id = ? AND doc_id IN ({in_marks(ids)})", (ctx.user_id, *ids)
-    )
-    return {r[0] for r in rows}
-
-
 def _albums_of(ctx: Ctx, ids: list[int]) -> dict[int, int]:
     """How many albums each doc is already in."""
     if not ids:
@@ -63,6 +55,18 @@ def _albums_of(ctx: Ctx, ids: list[int]) -> dict[int, int]:
         f"SELECT doc_id, COUNT(*) FROM album_docs WHERE doc_id IN ({in_marks(ids)}) GROUP BY doc_id", ids
     )
     return dict(rows.fetchall())
+
+
+def _screen(ctx: Ctx, album_id: int, ids: list[int]) -> tuple[set[int], set[int], set[int]]:
+    """``(own, present, full)``: which ids are the caller's docs (none: code 2), which are
+    already in the album, and which new ones already sit in the maximum number of albums."""
+    own = owned(ctx, "docs", "doc_id", ids)
+    if not own:
+        raise Fault(2, "Documents not found")
+    present = contents(ctx, "album_docs", "album_id", album_id, "doc_id")
+    in_albums = _albums_of(ctx, ids)
+    full = {d for d in own if d not in present and in_albums.get(d, 0) >= MAX_ALBUMS_PER_DOC}
+    return own, present, full
 
 
 def _touch(ctx: Ctx, album_id: int) -> None:
@@ -99,13 +103,13 @@ def album_create(ctx: Ctx) -> dict:
         raise Fault(1, "Title is missing")
     cover = ctx.int("cover_id") if ctx.has("cover_id") else None
     if ctx.has("cover_id"):
-        if cover is None or not _own_docs(ctx, [cover]):
+        if cover is None or not owned(ctx, "docs", "doc_id", [cover]):
             raise Fault(2, "Cover not found")
         if _albums_of(ctx, [cover]).get(cover, 0) >= MAX_ALBUMS_PER_DOC:
             raise Fault(3, "Can not use this cover")
     perm = _perm_comment(ctx, (0, 1, 2, 3, 4, 5))
-    owned = ctx.db.execute("SELECT COUNT(*) FROM albums WHERE owner_id = ?", (ctx.user_id,)).fetchone()[0]
-    if owned >= album_limit(ctx.user):
+    n_owned = ctx.db.execute("SELECT COUNT(*) FROM albums WHERE owner_id = ?", (ctx.user_id,)).fetchone()[0]
+    if n_owned >= album_limit(ctx.user):
         raise Fault(4, "Can't create any more albums")
     top = ctx.db.execute("SELECT COALESCE(MAX(album_id), 0) FROM albums").fetchone()[0]
     album_id = max(int(top) + 1, 120001)
@@ -130,24 +134,7 @@ def album_edit(ctx: Ctx) -> dict:
     4 No parameters were sent.
     """
     album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
-    if not any(n in ctx.params for n in ("title", "description", "cover_id")):
-        raise Fault(4, "No parameters were sent")
-    sets: dict[str, object] = {}
-    if "title" in ctx.params:
-        title = ctx.str("title").strip()
-        if not title:
-            raise Fault(3, "Title is empty")
-        sets["title"] = title
-    if "description" in ctx.params:
-        sets["description"] = ctx.str("description")
-    if "cover_id" in ctx.params:
-        cover = ctx.int("cover_id")
-        if cover is None or not _own_docs(ctx, [cover]):
-            raise Fault(2, "Cover not found")
-        sets["cover_id"] = cover
-    sets["last_update_at"] = ctx.now
-    cols = ", ".join(f"{k} = ?" for k in sets)
-    ctx.db.execute(f"UPDATE albums SET {cols} WHERE album_id = ?", (*sets.values(), album["album_id"]))
+    edit(ctx, "albums", "album_id", album["album_id"])
     return _record(ctx, int(album["album_id"]))
 
 
@@ -179,23 +166,8 @@ def album_order_list(ctx: Ctx) -> dict:
 
     Ids that are not the caller's albums are ignored; none at all is code 1 "Album not found".
     """
-    mine = [
-        r[0] for r in ctx.db.execute("SELECT album_id FROM albums WHERE owner_id = ? ORDER BY album_id", (ctx.user_id,))
-    ]
-    mine_set = set(mine)
-    listed = [i for i in dict.fromkeys(ctx.ints("album_ids")) if i in mine_set]
-    if not listed:
-        raise Fault(1, "Album not found")
-    rest = [i for i in mine if i not in set(listed)]
-    ctx.db.executemany(
-        "UPDATE albums SET position = ? WHERE album_id = ?", [(n + 1, a) for n, a in enumerate(listed + rest)]
-    )
+    reorder(ctx, "albums", "album_id", ctx.ints("album_ids"), Fault(1, "Album not found"))
     return {}
-
-
-def _doc_ids(ctx: Ctx, name: str, cap: int | None = 20) -> list[int]:
-    ids = list(dict.fromkeys(ctx.ints(name)))
-    return ids[:cap] if cap else ids
 
 
 @handler("album.docs.add")
@@ -208,31 +180,19 @@ def album_docs_add(ctx: Ctx) -> dict:
     """
     album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
     album_id = int(album["album_id"])
-    ids = _doc_ids(ctx, "doc_id")
-    own = _own_docs(ctx, ids)
-    if not own:
-        raise Fault(2, "Documents not found")
-    present = {r[0] for r in ctx.db.execute("SELECT doc_id FROM album_docs WHERE album_id = ?", (album_id,))}
-    in_albums = _albums_of(ctx, ids)
-    pos = ctx.db.execute(
-        "SELECT COALESCE(MAX(position), 0) FROM album_docs WHERE album_id = ?", (album_id,)
-    ).fetchone()[0]
+    ids = unique_ids(ctx, "doc_id")
+    own, present, full = _screen(ctx, album_id, ids)
     items, new = [], []
     for d in ids:
-        full = d in own and d not in present and in_albums.get(d, 0) >= MAX_ALBUMS_PER_DOC
-        ok = d in own and d not in present and not full
+        ok = d in own and d not in present and d not in full
         if ok:
             new.append(d)
-        items.append({"doc_id": s(d), "added": s(int(ok)), "error": s(int(full))})
-    ctx.db.executemany(
-        "INSERT INTO album_docs (album_id, doc_id, position, added_at) VALUES (?,?,?,?)",
-        [(album_id, d, pos + n + 1, ctx.now) for n, d in enumerate(new)],
-    )
+        items.append({"doc_id": s(d), "added": s(int(ok)), "error": s(int(d in full))})
+    append(ctx, "album_docs", "album_id", album_id, "doc_id", new, added_at=ctx.now)
     if new:
         _touch(ctx, album_id)
-    total = len(present) + len(new)
-    out = {"album_id": s(album_id), "total": s(total), "added": s(len(new)), "skipped": s(len(ids) - len(new))}
-    return {"album": {**out, "doc": items}}
+    head = {"album_id": album_id, "total": len(present) + len(new)}
+    return {"album": tally(head, "doc", items, added=len(new), skipped=len(ids) - len(new))}
 
 
 @handler("album.docs.remove")
@@ -244,13 +204,8 @@ def album_docs_remove(ctx: Ctx) -> dict:
     """
     album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
     album_id = int(album["album_id"])
-    ids = _doc_ids(ctx, "doc_id")
-    present = {r[0] for r in ctx.db.execute("SELECT doc_id FROM album_docs WHERE album_id = ?", (album_id,))}
-    gone = [d for d in ids if d in present]
-    if not gone:
-        raise Fault(2, "Document not found")
-    ctx.db.executemany("DELETE FROM album_docs WHERE album_id = ? AND doc_id = ?", [(album_id, d) for d in gone])
-    left = len(present) - len(gone)
+    ids = unique_ids(ctx, "doc_id")
+    gone, left = take_out(ctx, "album_docs", "album_id", album_id, "doc_id", ids, Fault(2, "Document not found"))
     if left == 0:
         destroy_album(ctx, album_id)
     else:
@@ -258,8 +213,8 @@ def album_docs_remove(ctx: Ctx) -> dict:
             ctx.db.execute("UPDATE albums SET cover_id = NULL WHERE album_id = ?", (album_id,))
         _touch(ctx, album_id)
     items = [{"doc_id": s(d), "removed": s(int(d in gone))} for d in ids]
-    out = {"album_id": s(album_id), "total": s(left), "removed": s(len(gone)), "skipped": s(len(ids) - len(gone))}
-    return {"album": {**out, "doc": items}}
+    head = {"album_id": album_id, "total": left}
+    return {"album": tally(head, "doc", items, removed=len(gone), skipped=len(ids) - len(gone))}
 
 
 @handler("album.docs.setList")
@@ -274,34 +229,25 @@ def album_docs_set_list(ctx: Ctx) -> dict:
     """
     album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
     album_id = int(album["album_id"])
-    ids = _doc_ids(ctx, "doc_ids", cap=None)
-    own = _own_docs(ctx, ids)
-    if not own:
-        raise Fault(2, "Documents not found")
-    present = {r[0] for r in ctx.db.execute("SELECT doc_id FROM album_docs WHERE album_id = ?", (album_id,))}
-    in_albums = _albums_of(ctx, ids)
+    ids = unique_ids(ctx, "doc_ids", cap=None)
+    own, present, full = _screen(ctx, album_id, ids)
     items, keep = [], []
     for d in ids:
-        full = d in own and d not in present and in_albums.get(d, 0) >= MAX_ALBUMS_PER_DOC
-        ok = d in own and not full
+        ok = d in own and d not in full
         if ok:
             keep.append(d)
-        items.append({"doc_id": s(d), "added": s(int(ok and d not in present)), "error": s(int(full))})
+        items.append({"doc_id": s(d), "added": s(int(ok and d not in present)), "error": s(int(d in full))})
     if not keep:
         raise Fault(4, "Album limit reached")
     cover = ctx.int("cover_id")
     if cover not in keep:
         raise Fault(3, "Cover document not found")
     ctx.db.execute("DELETE FROM album_docs WHERE album_id = ?", (album_id,))
-    ctx.db.executemany(
-        "INSERT INTO album_docs (album_id, doc_id, position, added_at) VALUES (?,?,?,?)",
-        [(album_id, d, n + 1, ctx.now) for n, d in enumerate(keep)],
-    )
+    append(ctx, "album_docs", "album_id", album_id, "doc_id", keep, added_at=ctx.now)
     ctx.db.execute("UPDATE albums SET cover_id = ?, last_update_at = ? WHERE album_id = ?", (cover, ctx.now, album_id))
     added = sum(1 for d in keep if d not in present)
-    out = {"album_id": s(album_id), "cover_id": s(cover), "total": s(len(keep)), "added": s(added)}
-    out["skipped"] = s(len(ids) - len(keep))
-    return {"album": {**out, "doc": items}}
+    head = {"album_id": album_id, "cover_id": cover, "total": len(keep)}
+    return {"album": tally(head, "doc", items, added=added, skipped=len(ids) - len(keep))}
 
 
 __all__ = ["FREE_ALBUM_LIMIT", "PRO_ALBUM_LIMIT", "album_limit", "destroy_album"]

@@ -10,8 +10,8 @@ docs inside a container are the docs the caller may see (the owner sees all of t
 Posts follow the docs' ``share`` rule.
 
 Example:
-    >>> share_visibility(3)
-    {'ispublic': '0', 'isfriend': '1', 'isfamily': '1', 'share': '3'}
+    >>> in_marks([7, 8, 9])
+    '?,?,?'
 """
 
 from __future__ import annotations
@@ -22,11 +22,19 @@ from typing import Any
 
 from ..media import LABELS
 from ..registry import Ctx, Fault, Text, b, s
-from ..views import perm_allows, relation, thumb_block, visible_docs_clause
+from ..views import (
+    perm_allows,
+    relation,
+    safety_clause,
+    thumb_block,
+    visible_docs_clause,
+)
+from ..views_blocks import in_marks
 
 __all__ = [
     "MAX_ALBUMS_PER_DOC",
     "MAX_GROUPS_PER_DOC",
+    "MEDIA",
     "album_link",
     "album_records",
     "cover_block",
@@ -34,13 +42,12 @@ __all__ = [
     "fetch_album",
     "fetch_user",
     "in_marks",
-    "share_allows",
-    "share_visibility",
+    "media_safety_filter",
+    "own_share_filter",
     "target_user",
     "thumbsize",
     "user_icon",
     "user_link",
-    "visible_share_clause",
     "visitors_payload",
 ]
 
@@ -49,11 +56,8 @@ __all__ = [
 MAX_ALBUMS_PER_DOC = 100
 #: A doc can sit in at most this many group pools (``group.docs.add`` per-item ``error="1"``).
 MAX_GROUPS_PER_DOC = 60
-
-
-def in_marks(ids: Sequence[object]) -> str:
-    """``?,?,?`` for an SQL ``IN`` list of ``len(ids)`` values."""
-    return ",".join("?" * len(ids))
+#: The ``media`` values of docs (ipernity-api.md §6.4).
+MEDIA = ("photo", "video", "audio", "other")
 
 
 def thumbsize(ctx: Ctx) -> str:
@@ -62,30 +66,23 @@ def thumbsize(ctx: Ctx) -> str:
     return label if label in LABELS else "75x"
 
 
-def share_visibility(share: int) -> dict[str, str]:
-    """The ``visibility`` block of a doc/post for a ``share`` level (0..4)."""
-    return {
-        "ispublic": b(share == 4),
-        "isfriend": b(share in (2, 3)),
-        "isfamily": b(share in (1, 3)),
-        "share": s(share),
-    }
+def media_safety_filter(ctx: Ctx, alias: str = "d") -> tuple[list[str], list]:
+    """SQL conditions for a container's docs: one ``media`` name (others filter nothing) and ``safesurf``."""
+    where, args = [], []
+    if (media := ctx.str("media")) in MEDIA:
+        where.append(f"{alias}.media = ?")
+        args.append(media)
+    ssql, sargs = safety_clause(ctx, alias)
+    return [*where, ssql], [*args, *sargs]
 
 
-def share_allows(ctx: Ctx, owner_id: int, share: int) -> bool:
-    """Whether the caller may see an item of ``owner_id`` shared at ``share`` (same rule as docs)."""
-    if share == 4:
-        return True
-    rel = relation(ctx, owner_id)
-    if rel["self"]:
-        return True
-    return (share in (1, 3) and rel["family"]) or (share in (2, 3) and rel["friend"])
-
-
-def visible_share_clause(ctx: Ctx, alias: str) -> tuple[str, list]:
-    """SQL filter for rows of ``alias`` (with ``owner_id`` and ``share``) the caller may see."""
-    # Posts share the docs' visibility columns, so the docs clause applies verbatim.
-    return visible_docs_clause(ctx, alias)
+def own_share_filter(ctx: Ctx, alias: str, owner_id: int | None) -> tuple[list[str], list]:
+    """SQL condition for ``share`` (0-4), applied only to the caller's own items (catalog:
+    "only for albums owned by the caller"); out-of-range values filter nothing."""
+    share = ctx.int("share")
+    if share is not None and 0 <= share <= 4 and owner_id == ctx.user_id:
+        return [f"{alias}.share = ?"], [share]
+    return [], []
 
 
 def user_link(ctx: Ctx, user: Mapping[str, Any]) -> str:

@@ -28,9 +28,23 @@ from typing import Any
 
 from ..registry import Ctx, Fault, Text, b, handler, s
 from ..views import can_see_doc, fetch_doc, perm_allows, relation
+from ..views_blocks import in_marks
 from .doc_common import bump_doc, page_attrs
 
-_EDIT_GRACE = 300  # seconds: edits within 5 minutes of posting leave modified_at at 0 (§6.5)
+#: Seconds: edits within 5 minutes of posting leave ``modified_at`` as it was (§6.5).
+EDIT_GRACE = 300
+
+
+def check_may_comment(ctx: Ctx, item: Any) -> None:
+    """``Fault(3, "No permission to comment")`` unless the item's ``perm_comment`` admits the
+    (logged-in) caller; shared with ``post.comments.*``, which mirror these rules."""
+    if not perm_allows(int(item["perm_comment"]), relation(ctx, int(item["owner_id"])), True):
+        raise Fault(3, "No permission to comment")
+
+
+def edit_time(ctx: Ctx, comment: Any) -> int:
+    """The ``modified_at`` an edit now gives: now, or unchanged within :data:`EDIT_GRACE`."""
+    return ctx.now if ctx.now - int(comment["posted_at"]) > EDIT_GRACE else int(comment["modified_at"])
 
 
 def _fetch_comment(ctx: Ctx, comment_id: int | None) -> tuple[Any, Any]:
@@ -137,9 +151,7 @@ def _write_answer(ctx: Ctx, doc: Any, comment_id: int, posted_at: int, parent_id
 
 
 def _post(ctx: Ctx, doc: Any, content: str, parent_id: int | None) -> dict:
-    rel = relation(ctx, int(doc["owner_id"]))
-    if not perm_allows(int(doc["perm_comment"]), rel, True):
-        raise Fault(3, "No permission to comment")
+    check_may_comment(ctx, doc)
     if ctx.bool("preview"):
         return _write_answer(ctx, doc, 0, ctx.now, parent_id, content)
     same = ctx.db.execute(
@@ -178,7 +190,7 @@ def comments_edit(ctx: Ctx) -> dict:
     if c["user_id"] != ctx.user_id:
         raise Fault(1, "Comment not found")
     content = _content(ctx)
-    modified = ctx.now if ctx.now - int(c["posted_at"]) > _EDIT_GRACE else int(c["modified_at"])
+    modified = edit_time(ctx, c)
     if not ctx.bool("preview"):
         ctx.db.execute(
             "UPDATE comments SET content = ?, modified_at = ? WHERE comment_id = ?",
@@ -199,12 +211,14 @@ def comments_delete(ctx: Ctx) -> dict:
     ids = [int(c["comment_id"])]
     frontier = list(ids)
     while frontier:  # replies of replies go too
-        marks = ",".join("?" * len(frontier))
         frontier = [
-            r[0] for r in ctx.db.execute(f"SELECT comment_id FROM comments WHERE parent_id IN ({marks})", frontier)
+            r[0]
+            for r in ctx.db.execute(
+                f"SELECT comment_id FROM comments WHERE parent_id IN ({in_marks(frontier)})", frontier
+            )
         ]
         ids += frontier
-    ctx.db.execute(f"DELETE FROM comments WHERE comment_id IN ({','.join('?' * len(ids))})", ids)
+    ctx.db.execute(f"DELETE FROM comments WHERE comment_id IN ({in_marks(ids)})", ids)
     last = ctx.db.execute("SELECT COALESCE(MAX(posted_at), 0) FROM comments WHERE doc_id = ?", (doc["doc_id"],))
     ctx.db.execute(
         "UPDATE docs SET last_comment_at = ?, last_update_at = ? WHERE doc_id = ?",

@@ -16,9 +16,10 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..media import LABELS
 from ..registry import Ctx, Fault
 from ..views import doc_records, safety_clause
+from ..views_blocks import in_marks
+from .containers import MEDIA, thumbsize
 
 __all__ = [
     "MEDIA",
@@ -30,14 +31,7 @@ __all__ = [
     "thumbsize",
 ]
 
-MEDIA = ("photo", "video", "audio", "other")
 _PAGE_KEYS = ("total", "page", "per_page", "pages")
-
-
-def thumbsize(ctx: Ctx) -> str:
-    """The ``thumbsize`` parameter; ``75x`` when absent or unknown (ipernity-api.md §6.4)."""
-    label = ctx.str("thumbsize", "75x")
-    return label if label in LABELS else "75x"
 
 
 def page_attrs(meta: Mapping[str, str], *, count: bool = False) -> dict[str, str]:
@@ -75,7 +69,7 @@ def filter_clauses(ctx: Ctx, alias: str = "d", *, share_owner: int | None = None
     args: list = []
     media = ctx.list("media")
     if media:
-        where.append(f"{alias}.media IN ({','.join('?' * len(media))})")
+        where.append(f"{alias}.media IN ({in_marks(media)})")
         args += media
     sql, sargs = safety_clause(ctx, alias)
     if sargs:

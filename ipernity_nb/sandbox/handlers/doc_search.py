@@ -37,6 +37,7 @@ from collections import OrderedDict
 
 from ..registry import Ctx, handler
 from ..views import visible_docs_clause
+from ..views_blocks import in_marks
 from .doc_common import docs_payload, filter_clauses
 
 _EARTH_M = 6_371_000.0
@@ -157,7 +158,7 @@ def _page(ctx: Ctx, where: str, args: list, order: str, order_args: list) -> tup
     wanted = list(ids[(page - 1) * per_page : page * per_page])
     rows = []
     if wanted:
-        got = ctx.db.execute(f"SELECT * FROM docs WHERE doc_id IN ({','.join('?' * len(wanted))})", wanted)
+        got = ctx.db.execute(f"SELECT * FROM docs WHERE doc_id IN ({in_marks(wanted)})", wanted)
         by_id = {r["doc_id"]: r for r in got}
         rows = [by_id[i] for i in wanted]
     pages = (total + per_page - 1) // per_page
@@ -178,7 +179,7 @@ def doc_search(ctx: Ctx) -> dict:
     args += fa
     licenses = ctx.ints("license")
     if ctx.has("license"):
-        where.append(f"d.license IN ({','.join('?' * len(licenses)) or 'NULL'})")
+        where.append(f"d.license IN ({in_marks(licenses) or 'NULL'})")
         args += licenses
     for name, op in (("posted_min", ">="), ("posted_max", "<=")):
         v = ctx.int(name)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..registry import Ctx, Fault, handler, s
 from ..views import fetch_doc, perm_allows, relation
+from ..views_blocks import in_marks
 from .doc_common import bump_doc
 
 _MAX_TAG = 100
@@ -154,7 +155,7 @@ def tags_edit(ctx: Ctx) -> dict:
         added += sum(_add_keyword(ctx, doc_id, k) for k in keywords)
     if "members" in ctx.params:
         members, unknown = _members(ctx, ctx.list("members"))
-        keep_sql = f" AND member_id NOT IN ({','.join('?' * len(members))})" if members else ""
+        keep_sql = f" AND member_id NOT IN ({in_marks(members)})" if members else ""
         cur = ctx.db.execute(f"DELETE FROM doc_members WHERE doc_id = ?{keep_sql}", (doc_id, *members))
         dropped += cur.rowcount + unknown
         added += sum(_add_member(ctx, doc_id, m) for m in members)

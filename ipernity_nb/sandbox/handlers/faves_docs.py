@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ..registry import Ctx, Fault, b, handler, s
 from ..views import doc_records, fetch_doc, visible_docs_clause
+from ..views_blocks import in_marks
 from .doc_common import docs_payload, filter_clauses, page_attrs, target_user, thumbsize
 
 _EXTRA = frozenset({"owner", "dates", "count", "geo", "medias", "original"})
@@ -54,7 +55,7 @@ def faves_docs_get_list(ctx: Ctx) -> dict:
     rel: dict[int, tuple[int, int]] = {}
     if ctx.user_id is not None and rows:
         owners = sorted({r["owner_id"] for r in rows})
-        marks = ",".join("?" * len(owners))
+        marks = in_marks(owners)
         rel = {
             r[0]: (r[1], r[2])
             for r in ctx.db.execute(

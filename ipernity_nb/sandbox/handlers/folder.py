@@ -22,7 +22,8 @@ from typing import Any
 
 from ..registry import Ctx, Fault, Text, handler, s
 from ..views import visible_docs_clause
-from .containers import album_records, cover_block, in_marks, target_user, thumbsize
+from .containers import album_records, cover_block, target_user, thumbsize
+from .members import append, contents, edit, owned, reorder, take_out, tally, unique_ids
 
 #: Most albums one folder may hold (``folder.albums.add`` code 3); the sandbox's choice.
 MAX_ALBUMS_PER_FOLDER = 500
@@ -155,25 +156,13 @@ def folder_albums_get_list(ctx: Ctx) -> dict:
 # --- writes (POST only; the dispatcher checks the doc:write / doc:delete token) -------------
 
 
-def _title(ctx: Ctx, code: int, label: str) -> str:
-    title = ctx.str("title").strip()
-    if not title:
-        raise Fault(code, label)
-    return title
-
-
-def _own_doc(ctx: Ctx, doc_id: int | None) -> bool:
-    return doc_id is not None and (
-        ctx.db.execute("SELECT 1 FROM docs WHERE doc_id = ? AND owner_id = ?", (doc_id, ctx.user_id)).fetchone()
-        is not None
-    )
-
-
 @handler("folder.create")
 def folder_create(ctx: Ctx) -> dict:
     """A new empty folder for the caller (code 1 "Title is missing"); it shows in
     ``folder.getList`` once it holds an album (or with ``empty=1``)."""
-    title = _title(ctx, 1, "Title is missing")
+    title = ctx.str("title").strip()
+    if not title:
+        raise Fault(1, "Title is missing")
     top = ctx.db.execute("SELECT COALESCE(MAX(folder_id), 0) FROM folders").fetchone()[0]
     fid = max(int(top) + 1, 40001)
     ctx.db.execute(
@@ -189,22 +178,7 @@ def folder_edit(ctx: Ctx) -> dict:
     """Change title/description/cover: 1 Folder not found, 2 Cover not found, 3 Title is empty,
     4 No parameters were sent (codes as ``album.edit``; the catalog lists none)."""
     folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
-    sent = [n for n in ("title", "description", "cover_id") if n in ctx.params]
-    if not sent:
-        raise Fault(4, "No parameters were sent")
-    sets: dict[str, object] = {}
-    if "title" in ctx.params:
-        sets["title"] = _title(ctx, 3, "Title is empty")
-    if "description" in ctx.params:
-        sets["description"] = ctx.str("description")
-    if "cover_id" in ctx.params:
-        cover = ctx.int("cover_id")
-        if not _own_doc(ctx, cover):
-            raise Fault(2, "Cover not found")
-        sets["cover_id"] = cover
-    sets["last_update_at"] = ctx.now
-    cols = ", ".join(f"{k} = ?" for k in sets)
-    ctx.db.execute(f"UPDATE folders SET {cols} WHERE folder_id = ?", (*sets.values(), folder["folder_id"]))
+    edit(ctx, "folders", "folder_id", folder["folder_id"])
     return {"folder": folder_record(ctx, fetch_folder(ctx, folder["folder_id"]), thumbsize(ctx))}
 
 
@@ -225,20 +199,7 @@ def folder_delete(ctx: Ctx) -> dict:
 @handler("folder.orderList")
 def folder_order_list(ctx: Ctx) -> dict:
     """Listed folders first in the given order; unlisted ones after, ordered by id (catalog)."""
-    ids = ctx.ints("folder_ids")
-    if not ids:
-        raise Fault(1, "Folder not found")
-    mine = [
-        r[0]
-        for r in ctx.db.execute("SELECT folder_id FROM folders WHERE owner_id = ? ORDER BY folder_id", (ctx.user_id,))
-    ]
-    listed = [i for i in dict.fromkeys(ids) if i in set(mine)]
-    if not listed:
-        raise Fault(1, "Folder not found")
-    order = listed + [i for i in mine if i not in set(listed)]
-    ctx.db.executemany(
-        "UPDATE folders SET position = ? WHERE folder_id = ?", [(n + 1, fid) for n, fid in enumerate(order)]
-    )
+    reorder(ctx, "folders", "folder_id", ctx.ints("folder_ids"), Fault(1, "Folder not found"))
     return {}
 
 
@@ -251,42 +212,20 @@ def folder_albums_add(ctx: Ctx) -> dict:
     """
     folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
     fid = int(folder["folder_id"])
-    ids = list(dict.fromkeys(ctx.ints("album_id")))[:20]
-    mine = (
-        {
-            r[0]
-            for r in ctx.db.execute(
-                f"SELECT album_id FROM albums WHERE owner_id = ? AND album_id IN ({in_marks(ids)})", (ctx.user_id, *ids)
-            )
-        }
-        if ids
-        else set()
-    )
+    ids = unique_ids(ctx, "album_id")
+    mine = owned(ctx, "albums", "album_id", ids)
     if not mine:
         raise Fault(2, "Albums not found")
-    present = {r[0] for r in ctx.db.execute("SELECT album_id FROM folder_albums WHERE folder_id = ?", (fid,))}
+    present = contents(ctx, "folder_albums", "folder_id", fid, "album_id")
     new = [i for i in ids if i in mine and i not in present]
     if len(present) + len(new) > MAX_ALBUMS_PER_FOLDER:
         raise Fault(3, "Folder limit reached")
-    pos = ctx.db.execute("SELECT COALESCE(MAX(position), 0) FROM folder_albums WHERE folder_id = ?", (fid,)).fetchone()[
-        0
-    ]
-    ctx.db.executemany(
-        "INSERT INTO folder_albums (folder_id, album_id, position) VALUES (?,?,?)",
-        [(fid, a, pos + n + 1) for n, a in enumerate(new)],
-    )
+    append(ctx, "folder_albums", "folder_id", fid, "album_id", new)
     if new:
         ctx.db.execute("UPDATE folders SET last_update_at = ? WHERE folder_id = ?", (ctx.now, fid))
     items = [{"album_id": s(i), "added": s(int(i in new))} for i in ids]
-    return {
-        "folder": {
-            "folder_id": s(fid),
-            "total": s(len(present) + len(new)),
-            "added": s(len(new)),
-            "skipped": s(len(ids) - len(new)),
-            "album": items,
-        }
-    }
+    head = {"folder_id": fid, "total": len(present) + len(new)}
+    return {"folder": tally(head, "album", items, added=len(new), skipped=len(ids) - len(new))}
 
 
 @handler("folder.albums.remove")
@@ -297,24 +236,12 @@ def folder_albums_remove(ctx: Ctx) -> dict:
     """
     folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
     fid = int(folder["folder_id"])
-    ids = list(dict.fromkeys(ctx.ints("album_id")))[:20]
-    present = {r[0] for r in ctx.db.execute("SELECT album_id FROM folder_albums WHERE folder_id = ?", (fid,))}
-    gone = [i for i in ids if i in present]
-    if not gone:
-        raise Fault(2, "Albums not found")
-    ctx.db.executemany("DELETE FROM folder_albums WHERE folder_id = ? AND album_id = ?", [(fid, a) for a in gone])
-    left = len(present) - len(gone)
+    ids = unique_ids(ctx, "album_id")
+    gone, left = take_out(ctx, "folder_albums", "folder_id", fid, "album_id", ids, Fault(2, "Albums not found"))
     if left == 0:
         destroy_folder(ctx, fid)
     else:
         ctx.db.execute("UPDATE folders SET last_update_at = ? WHERE folder_id = ?", (ctx.now, fid))
     items = [{"album_id": s(i), "removed": s(int(i in gone))} for i in ids]
-    return {
-        "folder": {
-            "folder_id": s(fid),
-            "total": s(left),
-            "removed": s(len(gone)),
-            "skipped": s(len(ids) - len(gone)),
-            "album": items,
-        }
-    }
+    head = {"folder_id": fid, "total": left}
+    return {"folder": tally(head, "album", items, removed=len(gone), skipped=len(ids) - len(gone))}

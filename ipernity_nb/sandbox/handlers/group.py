@@ -23,11 +23,11 @@ import sqlite3
 from typing import Any
 
 from ..registry import Ctx, Fault, Text, b, handler, s
-from ..views import doc_records, safety_clause, visible_docs_clause
-from .album import context_payload
-from .containers import MAX_GROUPS_PER_DOC, fetch_user, in_marks, target_user, thumbsize
+from ..views import doc_records, visible_docs_clause
+from .album import context_answer
+from .containers import MAX_GROUPS_PER_DOC, MEDIA, fetch_user, in_marks, media_safety_filter, target_user, thumbsize
+from .members import contents, tally, unique_ids
 
-_MEDIA = ("photo", "video", "audio", "other")
 _DAY = 86400
 
 
@@ -51,7 +51,7 @@ def fetch_group(ctx: Ctx, group_id: int | None, *, pool: bool = False) -> sqlite
 
 
 def _accepts(group: Any) -> set[str]:
-    return {m.strip() for m in group["media"].split(",") if m.strip()} or set(_MEDIA)
+    return {m.strip() for m in group["media"].split(",") if m.strip()} or set(MEDIA)
 
 
 def group_records(ctx: Ctx, rows: list, *, full: bool = False) -> list[dict[str, Any]]:
@@ -122,7 +122,7 @@ def group_records(ctx: Ctx, rows: list, *, full: bool = False) -> list[dict[str,
         if full:
             rec["quota"] = _quota(ctx, r, m is not None)
             accepts = _accepts(r)
-            can = {f"accept_{m_}": b(m_ in accepts) for m_ in _MEDIA}
+            can = {f"accept_{m_}": b(m_ in accepts) for m_ in MEDIA}
             can["add_doc"] = b(m is not None and not r["is_closed"])
             can["add_topic"] = b(m is not None)
             rec["can"] = can
@@ -211,12 +211,9 @@ def _pool_sql(ctx: Ctx, group: Any) -> tuple[str, list]:
             raise Fault(2, "User not found") from None
         where.append("d.owner_id = ?")
         args.append(user["user_id"])
-    if (media := ctx.str("media")) in _MEDIA:
-        where.append("d.media = ?")
-        args.append(media)
-    ssql, sargs = safety_clause(ctx, "d")
-    where.append(ssql)
-    args += sargs
+    mwhere, margs = media_safety_filter(ctx, "d")
+    where += mwhere
+    args += margs
     sql = (
         "SELECT d.* FROM grp_docs gd JOIN docs d ON d.doc_id = gd.doc_id "
         f"WHERE {' AND '.join(where)} ORDER BY gd.added_at DESC, d.doc_id DESC"
@@ -242,11 +239,7 @@ def group_docs_get_list(ctx: Ctx) -> dict:
 def group_docs_get_context(ctx: Ctx) -> dict:
     """The neighbours of ``doc_id`` in the pool (newest first), ``prev``/``next`` 1-50."""
     group = fetch_group(ctx, ctx.int("group_id"), pool=True)
-    sql, args = _pool_sql(ctx, group)
-    label = thumbsize(ctx)
-    rows = ctx.db.execute(sql, args).fetchall()
-    body = context_payload(ctx, rows, ctx.int("doc_id", 0) or 0, label)
-    return {"group": {"group_id": s(group["group_id"]), "total": s(len(rows)), "thumbsize": label}, **body}
+    return context_answer(ctx, "group", group["group_id"], *_pool_sql(ctx, group))
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -268,7 +261,7 @@ def group_docs_add(ctx: Ctx) -> dict:
         raise Fault(1, "Group not found")
     if group["is_closed"]:
         raise Fault(4, "Group closed or limit reached")
-    ids = list(dict.fromkeys(ctx.ints("doc_id")))[:20]
+    ids = unique_ids(ctx, "doc_id")
     own = {
         r["doc_id"]: r
         for r in (
@@ -282,7 +275,7 @@ def group_docs_add(ctx: Ctx) -> dict:
     }
     if not own:
         raise Fault(2, "Documents not found")
-    present = {r[0] for r in ctx.db.execute("SELECT doc_id FROM grp_docs WHERE group_id = ?", (gid,))}
+    present = contents(ctx, "grp_docs", "group_id", gid, "doc_id")
     in_groups = dict(
         ctx.db.execute(
             f"SELECT doc_id, COUNT(*) FROM grp_docs WHERE doc_id IN ({in_marks(list(own))}) GROUP BY doc_id", list(own)
@@ -308,9 +301,9 @@ def group_docs_add(ctx: Ctx) -> dict:
         [(gid, d, ctx.user_id, ctx.now, pending) for d in new],
     )
     total = ctx.db.execute("SELECT COUNT(*) FROM grp_docs WHERE group_id = ? AND pending = 0", (gid,)).fetchone()[0]
-    out = {"group_id": s(gid), "total": s(total), "added": s(len(new)), "pending": s(pending * len(new))}
-    out["skipped"] = s(len(ids) - len(new))
-    return {"group": {**out, "doc": items}}
+    skipped = len(ids) - len(new)
+    head = {"group_id": gid, "total": total}
+    return {"group": tally(head, "doc", items, added=len(new), pending=pending * len(new), skipped=skipped)}
 
 
 @handler("group.docs.remove")
@@ -325,7 +318,7 @@ def group_docs_remove(ctx: Ctx) -> dict:
     m = _membership(ctx, gid)
     if m is None:
         raise Fault(1, "Group not found")
-    ids = list(dict.fromkeys(ctx.ints("doc_id")))[:20]
+    ids = unique_ids(ctx, "doc_id")
     staff = m["role"] in ("admin", "moderator")
     rows = (
         ctx.db.execute(
@@ -342,5 +335,5 @@ def group_docs_remove(ctx: Ctx) -> dict:
     ctx.db.executemany("DELETE FROM grp_docs WHERE group_id = ? AND doc_id = ?", [(gid, d) for d in gone])
     total = ctx.db.execute("SELECT COUNT(*) FROM grp_docs WHERE group_id = ? AND pending = 0", (gid,)).fetchone()[0]
     items = [{"doc_id": s(d), "removed": s(int(d in gone))} for d in ids]
-    out = {"group_id": s(gid), "total": s(total), "removed": s(len(gone)), "skipped": s(len(ids) - len(gone))}
-    return {"group": {**out, "doc": items}}
+    head = {"group_id": gid, "total": total}
+    return {"group": tally(head, "doc", items, removed=len(gone), skipped=len(ids) - len(gone))}

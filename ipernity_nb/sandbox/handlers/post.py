@@ -29,15 +29,13 @@ import sqlite3
 from typing import Any
 
 from ..registry import Ctx, Fault, Text, b, handler, s
-from ..views import perm_allows, relation
+from ..views import perm_allows, relation, share_allows, share_visibility, visible_docs_clause
 from .containers import (
     faves_payload,
     in_marks,
-    share_allows,
-    share_visibility,
+    own_share_filter,
     target_user,
     user_icon,
-    visible_share_clause,
     visitors_payload,
 )
 
@@ -187,12 +185,9 @@ def post_get(ctx: Ctx) -> dict:
 def post_get_list(ctx: Ctx) -> dict:
     """Articles of ``user_id`` (default: the caller) visible to the caller, newest first."""
     user = target_user(ctx)
-    vis, args = visible_share_clause(ctx, "p")
-    where, args = ["p.owner_id = ?", vis], [user["user_id"], *args]
-    share = ctx.int("share")
-    if share is not None and 0 <= share <= 4 and ctx.user_id == user["user_id"]:
-        where.append("p.share = ?")
-        args.append(share)
+    vis, vargs = visible_docs_clause(ctx, "p")
+    swhere, sargs = own_share_filter(ctx, "p", user["user_id"])
+    where, args = ["p.owner_id = ?", vis, *swhere], [user["user_id"], *vargs, *sargs]
     return _list(
         ctx, f"SELECT p.* FROM posts p WHERE {' AND '.join(where)} ORDER BY p.posted_at DESC, p.post_id DESC", args
     )
@@ -202,7 +197,7 @@ def post_get_list(ctx: Ctx) -> dict:
 def post_get_context(ctx: Ctx) -> dict:
     """The previous (older) and next (newer) article of the same author the caller may see."""
     post = fetch_post(ctx, ctx.int("post_id"))
-    vis, vargs = visible_share_clause(ctx, "p")
+    vis, vargs = visible_docs_clause(ctx, "p")
     key = (int(post["posted_at"]), int(post["post_id"]))
     base = f"SELECT p.* FROM posts p WHERE p.owner_id = ? AND {vis} AND "
     older = ctx.db.execute(
@@ -248,16 +243,15 @@ def post_get_visitors(ctx: Ctx) -> dict:
 @handler("post.search")
 def post_search(ctx: Ctx) -> dict:
     """Articles by text (all words in title/intro/content), tags, license, dates; capped at 3000."""
-    vis, args = visible_share_clause(ctx, "p")
+    vis, args = visible_docs_clause(ctx, "p")
     where = [vis, "u.is_closed = 0"]
     if ctx.has("user_id"):
         user_id = ctx.int("user_id", 0) or 0
         where.append("p.owner_id = ?")
         args.append(user_id)
-        share = ctx.int("share")
-        if share is not None and 0 <= share <= 4 and user_id == ctx.user_id:
-            where.append("p.share = ?")
-            args.append(share)
+        swhere, sargs = own_share_filter(ctx, "p", user_id)
+        where += swhere
+        args += sargs
     for word in ctx.str("text").split():
         if word.startswith("-") and len(word) > 1:
             where.append("NOT (p.title LIKE ? OR p.intro LIKE ? OR p.content LIKE ?)")

@@ -27,12 +27,10 @@ Example (over HTTP, with a running ``Sandbox``):
 from __future__ import annotations
 
 from ..registry import Ctx, Fault, handler, s
-from ..views import perm_allows, relation
+from .doc_comments import check_may_comment, edit_time
 from .post import comment_record, fetch_comment, fetch_post, post_link, post_records
 
 _LICENSES = (0, 1, 3, 5, 7, 9, 11, 255)
-#: Edits later than this after posting set ``modified_at`` (ipernity-api.md §6.5).
-EDIT_GRACE = 300
 
 
 def _enum(ctx: Ctx, name: str, allowed: tuple[int, ...] | range) -> int | None:
@@ -126,18 +124,12 @@ def _store(ctx: Ctx, post: object, content: str, parent_id: int | None) -> dict:
     return {"comment": out}
 
 
-def _may_comment(ctx: Ctx, post: object) -> None:
-    rel = relation(ctx, int(post["owner_id"]))  # type: ignore[index]
-    if not perm_allows(int(post["perm_comment"]), rel, True):  # type: ignore[index]
-        raise Fault(3, "No permission to comment")
-
-
 @handler("post.comments.add")
 def post_comments_add(ctx: Ctx) -> dict:
     """Comment on an article the caller may see and comment on."""
     post = fetch_post(ctx, ctx.int("post_id"))
     content = _content(ctx)
-    _may_comment(ctx, post)
+    check_may_comment(ctx, post)
     return _store(ctx, post, content, None)
 
 
@@ -146,7 +138,7 @@ def post_comments_reply(ctx: Ctx) -> dict:
     """Answer a comment: a new comment on the same article with ``parent_id``."""
     parent, post = fetch_comment(ctx, ctx.int("comment_id"))
     content = _content(ctx)
-    _may_comment(ctx, post)
+    check_may_comment(ctx, post)
     return _store(ctx, post, content, int(parent["comment_id"]))
 
 
@@ -158,7 +150,7 @@ def post_comments_edit(ctx: Ctx) -> dict:
         raise Fault(1, "Comment not found")
     content = _content(ctx)
     if not ctx.bool("preview"):
-        modified = ctx.now if ctx.now - int(row["posted_at"]) > EDIT_GRACE else int(row["modified_at"])
+        modified = edit_time(ctx, row)
         ctx.db.execute(
             "UPDATE post_comments SET content = ?, modified_at = ? WHERE comment_id = ?",
             (content, modified, row["comment_id"]),

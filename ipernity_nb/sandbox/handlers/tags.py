@@ -24,6 +24,7 @@ from typing import Any
 
 from ..registry import Ctx, Fault, handler, s
 from ..views import visible_docs_clause
+from ..views_blocks import in_marks
 from .doc_common import docs_payload, filter_clauses, page_attrs, target_user
 
 _ORDER = {
@@ -86,7 +87,7 @@ def _user_tags(ctx: Ctx, *, popular: bool) -> dict:
     rows = ctx.db.execute(sql + order + " LIMIT ?", (user["user_id"], *vargs, limit)).fetchall()
     posts: dict[int, int] = {}
     if popular and kind == "keyword" and rows:
-        marks = ",".join("?" * len(rows))
+        marks = in_marks(rows)
         posts = dict(
             ctx.db.execute(
                 f"SELECT pt.tag_id, COUNT(*) FROM post_tags pt JOIN posts p ON p.post_id = pt.post_id "

@@ -1,0 +1,361 @@
+"""Multi-page and multi-window harvests behind ``Client.frame``/``walk``/``export`` (issue 8).
+
+One bounded thread pool serves a whole harvest: every window's page 1 is fetched at once, then
+the remaining pages of all windows, yielded in window order then page order, each exactly once.
+``split=True`` lifts doc.search's 3000-result cap (ipernity-api.md §2.4): the posted-date range
+is bisected (``posted_min``/``posted_max``, inclusive, whole seconds, so windows are disjoint)
+until every window's ``total`` is under the cap, and rows are de-duplicated by ``doc_id``.
+
+Example:
+    >>> pages = {(w, n): {"docs": {"page": str(n), "pages": "2", "total": "2",
+    ...     "doc": [{"doc_id": f"{w}{n}"}]}} for w in "ab" for n in (1, 2)}
+    >>> fetch = lambda method, params, page: pages[(params["text"], page)]
+    >>> [(w, p) for w, p, _ in iter_windows(fetch, "doc.search", [{"text": "a"}, {"text": "b"}], workers=2)]
+    [(0, 1), (0, 2), (1, 1), (1, 2)]
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+import pandas as pd
+
+from . import catalog
+from .errors import ParameterError
+from .frames import Columns, Located, frame_from_columns, locate
+from .paging import (
+    DEFAULT_WORKERS,
+    RESULT_CAPS,
+    PagesNotFetchedError,
+    iter_pages,
+    iter_pages_concurrent,
+    pages_expected,
+    plan_per_page,
+)
+
+__all__ = ["SPLITTABLE", "iter_windows", "split_by_posted"]
+
+#: Methods ``split=True`` knows how to cut by posting date (records carry ``doc_id``).
+SPLITTABLE = {"doc.search": "doc_id"}
+
+Fetch = Callable[[str, dict, int | None], dict]
+
+
+def iter_windows(
+    fetch: Fetch,
+    method: str,
+    windows: Sequence[Mapping[str, Any]],
+    *,
+    max_pages: int | None = None,
+    workers: int = DEFAULT_WORKERS,
+    firsts: Sequence[dict | None] | None = None,
+) -> Iterator[tuple[int, int, Located]]:
+    """Yield ``(window index, page, located records)`` for every page of every window, in order.
+
+    ``firsts`` gives page-1 payloads already fetched (by :func:`split_by_posted`). At most
+    ``workers`` first pages and ``2 * workers`` pages in all are held at once (bounded memory);
+    rest pages are submitted strictly in yield order, so the pool never waits on itself.
+    """
+    plans = []
+    for w in windows:
+        p = dict(w)
+        per_page = plan_per_page(method, p)
+        if per_page is not None:
+            p["per_page"] = per_page
+        plans.append(p)
+    got = list(firsts) if firsts is not None else [None] * len(plans)
+    starts = [int(p.get("page") or 1) for p in plans]
+    if workers == 1 or not catalog.get(method).paginated:
+        for i, p in enumerate(plans):
+            pre = got[i]
+            one = fetch if pre is None else (lambda m, q, n, pre=pre, s=starts[i]: pre if n == s else fetch(m, q, n))
+            for page, loc in iter_pages(one, method, p, max_pages=max_pages):
+                yield i, page, loc
+        return
+    n, cap = len(plans), 2 * workers
+    futs: dict[tuple[int, int], Future] = {}
+    first_sent = [g is not None for g in got]  # a page 1 given by the caller is never fetched again
+    rest: list[list[int] | None] = [None] * n  # page numbers after the first, once page 1 is known
+    nxt = [0] * n
+
+    def plan_rest(i: int, loc: Located) -> list[int]:
+        if not loc.records or (max_pages is not None and max_pages <= 1):
+            return []
+        n_pages = pages_expected(loc, starts[i], max_pages, method)
+        if n_pages is None:
+            raise _CountOnly
+        return list(range(starts[i] + 1, starts[i] + n_pages))
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"harvest:{method}") as pool:
+
+        def submit(i: int, page: int) -> None:
+            futs[(i, page)] = pool.submit(fetch, method, {**plans[i], "page": page}, page)
+
+        def submit_more() -> None:
+            # every window's page 1 early (it tells how many pages follow), at most `workers` of them,
+            # so at least `workers` slots stay for the rest pages the consumer waits on
+            n_first = sum(1 for (i, p) in futs if p == starts[i])
+            for i in range(n):
+                if len(futs) >= cap or n_first >= workers:
+                    break
+                if not first_sent[i]:
+                    first_sent[i] = True
+                    submit(i, starts[i])
+                    n_first += 1
+            for i in range(n):  # then the rest, strictly in yield order
+                if rest[i] is None:
+                    f = futs.get((i, starts[i]))
+                    pre = got[i] if f is None else (f.result() if f.done() and f.exception() is None else None)
+                    if pre is None:
+                        return
+                    try:
+                        rest[i] = plan_rest(i, locate(method, pre))
+                    except _CountOnly:
+                        return  # walked sequentially by the consumer
+                while nxt[i] < len(rest[i]) and len(futs) < cap:
+                    submit(i, rest[i][nxt[i]])
+                    nxt[i] += 1
+                if nxt[i] < len(rest[i]):
+                    return
+
+        def take(i: int, page: int) -> dict:
+            if page == starts[i] and got[i] is not None:
+                payload, got[i] = got[i], None
+                return payload
+            submit_more()
+            want = futs[(i, page)]  # KeyError here would be a bug in submit_more's order
+            while not want.done():  # sleep until any page in flight lands (done ones would make wait spin)
+                wait([f for f in futs.values() if not f.done()], return_when=FIRST_COMPLETED)
+                submit_more()
+            try:
+                return futs.pop((i, page)).result()
+            except BaseException as exc:
+                missing = sorted({page, *(p for (j, p) in futs if j == i), *(rest[i] or [])[nxt[i] :]})
+                raise PagesNotFetchedError(method, missing, exc) from exc
+
+        try:
+            for i in range(n):
+                loc = locate(method, take(i, starts[i]))
+                try:
+                    if rest[i] is None:
+                        rest[i] = plan_rest(i, loc)
+                except _CountOnly:  # a list that gives no page count: walk it page by page
+                    rest[i] = []
+                    yield i, starts[i], loc
+                    left = None if max_pages is None else max_pages - 1
+                    for page, more in iter_pages(fetch, method, {**plans[i], "page": starts[i] + 1}, max_pages=left):
+                        yield i, page, more
+                    continue
+                yield i, starts[i], loc
+                for page in rest[i]:
+                    yield i, page, locate(method, take(i, page))
+        finally:
+            for f in futs.values():
+                f.cancel()
+
+
+class _CountOnly(Exception):
+    """A list that gives no page count (``count`` only)."""
+
+
+def split_by_posted(
+    fetch: Fetch, method: str, params: Mapping[str, Any], *, workers: int = DEFAULT_WORKERS
+) -> tuple[list[dict], list[dict | None]]:
+    """Posted-date windows of ``method`` each under its result cap, with their page-1 payloads.
+
+    The whole query's page 1 (and, when ``posted_min``/``posted_max`` are not given, the oldest
+    and newest posting dates: two one-record probes sent alongside) comes first; only when its
+    ``total`` reaches the cap is the range cut, into ``max(workers, 2)`` equal time slices per
+    level, each level's probes fetched concurrently; a slice still at the cap is cut again. A
+    probe that fits is kept as that window's page 1, so a fitting window costs nothing extra.
+    Windows come oldest first (newest first for ``sort="posted-desc"``, so that sort stays global).
+    """
+    if method not in SPLITTABLE:
+        raise ParameterError(
+            f"split=True works for {', '.join(SPLITTABLE)} (cut by posting date); {method} has no such cap.",
+            method=method,
+            param="split",
+        )
+    cap = RESULT_CAPS[method]
+    base = dict(params)
+    base.pop("page", None)
+    per_page = plan_per_page(method, base)
+    if per_page is not None:
+        base["per_page"] = per_page
+
+    def total(payload: dict) -> int:
+        return int(locate(method, payload).info.get("total") or 0)
+
+    ways = max(workers, 2)
+    size = 1 if workers == 1 else max(workers, 3)  # workers=1 means one request at a time, probes too
+    with ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"split:{method}") as pool:
+        top = pool.submit(fetch, method, {**base, "page": 1}, 1)
+        ends = {}
+        for key, sort in (("posted_min", "posted-asc"), ("posted_max", "posted-desc")):
+            if base.get(key) is None:  # sent with page 1: if a split is needed, no round trip is lost
+                probe = {**base, "sort": sort, "per_page": 1, "page": 1, "extra": "dates"}
+                ends[key] = pool.submit(fetch, method, probe, None)
+        first = top.result()
+        if total(first) < cap:
+            for f in ends.values():
+                f.cancel()
+            return [base], [first]
+        lo, hi = (
+            int(base[k]) if base.get(k) is not None else _posted_at(method, ends[k].result())
+            for k in ("posted_min", "posted_max")
+        )
+        done: list[tuple[int, int, dict]] = []
+        level = _slices(lo, hi, ways)
+        if len(level) < 2:
+            _warn_unsplittable(method, lo, cap)
+            return [base], [first]
+        while level:
+            futs = [
+                pool.submit(fetch, method, {**base, "posted_min": a, "posted_max": b, "page": 1}, 1) for a, b in level
+            ]
+            nxt = []
+            for (a, b), fut in zip(level, futs, strict=True):
+                payload = fut.result()
+                if total(payload) < cap or a == b:
+                    if a == b and total(payload) >= cap:
+                        _warn_unsplittable(method, a, cap)
+                    done.append((a, b, payload))
+                else:
+                    nxt += _slices(a, b, ways)
+            level = nxt
+    done.sort(reverse=str(base.get("sort", "")) == "posted-desc")
+    return [{**base, "posted_min": a, "posted_max": b} for a, b, _ in done], [p for _, _, p in done]
+
+
+def _slices(lo: int, hi: int, ways: int) -> list[tuple[int, int]]:
+    """``[lo, hi]`` (whole seconds, inclusive) cut into at most ``ways`` disjoint, covering slices.
+
+    Example:
+        >>> _slices(0, 9, 3)
+        [(0, 2), (3, 5), (6, 9)]
+    """
+    n = min(ways, hi - lo + 1)
+    if n <= 1:
+        return [(lo, hi)]
+    cuts = [lo + (hi - lo + 1) * i // n for i in range(n + 1)]
+    return [(cuts[i], cuts[i + 1] - 1) for i in range(n)]
+
+
+def _posted_at(method: str, payload: dict) -> int:
+    recs = locate(method, payload).records
+    return int(recs[0]["dates"]["posted_at"]) if recs else 0
+
+
+def _warn_unsplittable(method: str, when: int, cap: int) -> None:
+    warnings.warn(
+        f"{method}: {cap}+ results were posted in the same second ({when}); only the first {cap} of them "
+        "can be fetched. Add a filter (text, tags, user_id …) to see the rest.",
+        stacklevel=4,
+    )
+
+
+# --- the Client's harvest plumbing ---------------------------------------------------------------
+
+
+def client_pages(
+    client: Any,
+    method: str,
+    params: Mapping[str, Any],
+    max_pages: int | None,
+    workers: int | None,
+    split: bool = False,
+) -> Iterator[tuple[int, Located]]:
+    """Pages of a walk: sequential for ``workers=1``, else a bounded pool over the one session."""
+    n = client.workers if workers is None else workers
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ParameterError(
+            f"workers must be a positive integer; got {n!r}.", method=method, param="workers", received=n
+        )
+    if n > 1:
+        ensure_pool(client.session, client.url, n)
+    if split:
+        if max_pages is not None:
+            raise ParameterError(
+                "split=True harvests every result: use it with pages='all'.", method=method, param="split"
+            )
+        wins, firsts = split_by_posted(client._send, method, params, workers=n)
+        return ((page, loc) for _, page, loc in iter_windows(client._send, method, wins, workers=n, firsts=firsts))
+    if n == 1:
+        return iter_pages(client._send, method, params, max_pages=max_pages)
+    return iter_pages_concurrent(client._send, method, params, max_pages=max_pages, workers=n)
+
+
+def dedupe_records(method: str, pages: Iterator[tuple[int, Located]]) -> Iterator[tuple[int, Located]]:
+    """Drop records seen on an earlier page (by ``SPLITTABLE[method]``): windows of a split harvest."""
+    key, seen = SPLITTABLE[method], set()
+    for page, loc in pages:
+        fresh = []
+        for r in loc.records:
+            k = r.get(key)
+            if k not in seen:
+                seen.add(k)
+                fresh.append(r)
+        yield page, Located(fresh, loc.info) if len(fresh) != len(loc.records) else loc
+
+
+def frame_pages(
+    client: Any,
+    method: str,
+    params: dict,
+    max_pages: int | None,
+    progress: bool | None,
+    workers: int | None,
+    split: bool = False,
+) -> pd.DataFrame:
+    """Every page as one typed frame; records are flattened while the workers wait on the network."""
+    show = client.progress if progress is None else progress
+    bar = None
+    cols = Columns()  # rows go straight into column lists: no DataFrame per page, no concat
+    first = last = None
+    totals = 0
+    pages = client_pages(client, method, params, max_pages, workers, split)
+    if split:
+        pages = dedupe_records(method, pages)
+    try:
+        for page, loc in pages:
+            if first is None:
+                first = loc
+                if show:
+                    from tqdm.auto import tqdm
+
+                    total = None if split else pages_expected(loc, page or 1, max_pages, method)
+                    bar = tqdm(total=total, desc=method, unit="page")
+            if split and page == 1:
+                totals += int(loc.info.get("total") or 0)
+            last = loc
+            if loc.records:
+                cols.add(loc.records)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    info = dict(first.info if first else {})
+    if last is not None and "pages" not in info and "pages" in last.info:
+        info["pages"] = last.info["pages"]
+    if split:
+        info["total"] = totals
+        info.pop("pages", None)
+    return frame_from_columns(method, cols, info=info, params=params)
+
+
+def ensure_pool(session: Any, url: str, workers: int) -> None:
+    """Let ``workers`` threads share the session's keep-alive connections to ``url``'s host.
+
+    The adapter is kept (it may carry retry settings); only its pool is widened when too small.
+    """
+    try:
+        adapter = session.get_adapter(url)
+    except Exception:  # an exotic session: leave it alone
+        return
+    size = getattr(adapter, "_pool_maxsize", None)
+    if isinstance(size, int) and size < workers and hasattr(adapter, "init_poolmanager"):
+        adapter.init_poolmanager(adapter._pool_connections, workers, block=adapter._pool_block)
