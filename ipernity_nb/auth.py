@@ -37,7 +37,16 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 
 from .authtoken import SCOPE_LEVELS, SCOPES, Token, _secret_of, apply_token, normalize_perms, set_credentials
-from .errors import APIError, AuthError, IpernityError, ParameterError, TransportError
+from .errors import (
+    APIError,
+    FrobError,
+    FrobExpiredError,
+    FrobNotApprovedError,
+    FrobUsedError,
+    IpernityError,
+    ParameterError,
+    TransportError,
+)
 from .signing import api_sig
 
 if TYPE_CHECKING:
@@ -106,42 +115,6 @@ def _masked_url(url: str) -> str:
     if "api_sig" in q:
         q["api_sig"] = ["***"]
     return parts._replace(query=urlencode(q, doseq=True, safe="*")).geturl()
-
-
-# --- errors of the flows ----------------------------------------------------------------------
-
-
-class FrobError(AuthError):
-    """``auth.getToken`` refused the frob (code 2 "invalid or already used").
-
-    The API gives the same code for an unknown, used, expired, denied or not yet approved
-    frob (§4.3), so the flows pick the subclass from what they know: their own history
-    (already exchanged -> :class:`FrobUsedError`), the frob's age (:class:`FrobExpiredError`),
-    else :class:`FrobNotApprovedError`.
-    """
-
-    hint = "The frob is invalid or already used: start a new authorization."
-
-
-class FrobUsedError(FrobError):
-    """This frob was already exchanged for a token (frobs are single-use)."""
-
-    hint = "This frob was already exchanged for a token (single use): start a new authorization."
-
-
-class FrobExpiredError(FrobError):
-    """The frob is older than its lifetime (a few minutes, §4.2)."""
-
-    hint = "The frob has expired (frobs live a few minutes): start a new authorization and approve sooner."
-
-
-class FrobNotApprovedError(FrobError):
-    """The request was not approved yet, was denied, or the frob expired on the server side."""
-
-    hint = (
-        "The request is not approved: open the authorization link, log in and click approve, then finish "
-        "again. If you clicked deny, or the frob expired (they live a few minutes), start a new authorization."
-    )
 
 
 def _frob_error(err: APIError, started_at: float | None, ttl: float, used: bool) -> APIError:

@@ -32,7 +32,7 @@ from .envelope import FORMATS
 from .errors import ParameterError
 from .frames import frame_from_records, locate
 from .harvest import client_pages, dedupe_records, frame_pages
-from .paging import DEFAULT_WORKERS
+from .paging import DEFAULT_WORKERS, max_pages_of
 from .request import RequestMixin
 from .transport import (
     RetryPolicy,
@@ -67,7 +67,7 @@ class Client(RequestMixin):
     :class:`~ipernity_nb.transport.RetryPolicy`) repeats READ calls after connection errors,
     timeouts, HTTP 429/502/503/504 and API 500/503/112/113 (honouring ``Retry-After``); a write
     is repeated only when its request never left this machine, otherwise it raises
-    :class:`~ipernity_nb.transport.WriteUncertainError` saying how to check. ``throttle=5``
+    :class:`~ipernity_nb.errors.WriteUncertainError` saying how to check. ``throttle=5``
     keeps the client under 5 calls per second (shared by all its threads).
 
     Example:
@@ -269,18 +269,7 @@ class Client(RequestMixin):
             True
             >>> every = client.frame("doc.search", pages="all", split=True)  # doctest: +SKIP
         """
-        if pages == "all":
-            max_pages = None
-        elif isinstance(pages, int) and not isinstance(pages, bool) and pages >= 1:
-            max_pages = pages
-        else:
-            raise ParameterError(
-                f"pages must be a positive integer or 'all'; got {pages!r}.",
-                method=method,
-                param="pages",
-                expected="1, 2, … or 'all'",
-                received=pages,
-            )
+        max_pages = max_pages_of(pages, method)
         if max_pages == 1 and not split:
             loc = locate(method, self._send(method, params, _page_of(method, params)))
             return frame_from_records(method, loc.records, info=loc.info, params=params)

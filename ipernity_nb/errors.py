@@ -6,16 +6,28 @@ Every error a user can meet derives from :class:`IpernityError`::
     ├── ParameterError (also ValueError)      bad input caught before anything is sent
     │   └── UnknownMethodError                 method name not in the catalog ("did you mean …?")
     ├── TransportError                         network failure, timeout, non-API answer
-    │   └── ServerError                        HTTP 5xx or a body that is not an API envelope
+    │   ├── ServerError                        HTTP 5xx or a body that is not an API envelope
+    │   └── WriteUncertainError                a write got no answer: it may or may not have happened
     ├── RightsError                            the token lacks the scope/level a method needs
+    ├── PagesNotFetchedError                   pages of a multi-page walk failed (never a short result)
+    ├── UploadError                            an upload ticket was invalid or the answer had none
+    │   └── UploadTimeout                      a ticket was still processing when the wait ran out
     └── APIError                               the API answered status="error" (code, message, method)
         ├── AuthError                          key, signature, token, account, OAuth (100-108, 130-135)
+        │   └── FrobError                      auth.getToken refused the frob (code 2)
+        │       ├── FrobUsedError              already exchanged (frobs are single-use)
+        │       ├── FrobExpiredError           older than its lifetime (a few minutes)
+        │       └── FrobNotApprovedError       not approved yet, denied, or expired on the server
         ├── PermissionDeniedError              109 blocked, 110 insufficient permissions, 111 IP
         ├── RateLimitError                     112 application quota, 113 client-IP quota
         ├── PostRequiredError                  120 HTTP POST required
         ├── MethodNotFoundError                103 method not found (on the server side)
         ├── ServiceUnavailableError            500 service error, 501 maintenance, 503 unavailable
         └── NotFoundError                      method-specific "… not found" (usually code 1)
+
+The classes raised by one feature stay importable from its module too
+(``ipernity_nb.paging.PagesNotFetchedError``, ``ipernity_nb.transport.WriteUncertainError``,
+``ipernity_nb.upload.UploadError``/``UploadTimeout``, ``ipernity_nb.auth.FrobError`` …).
 
 Messages name the problem, the API code and label where there is one, and what to do next.
 They never contain the API secret, the auth token or a signature: build them only from
@@ -38,9 +50,14 @@ from dataclasses import dataclass
 __all__ = [
     "APIError",
     "AuthError",
+    "FrobError",
+    "FrobExpiredError",
+    "FrobNotApprovedError",
+    "FrobUsedError",
     "IpernityError",
     "MethodNotFoundError",
     "NotFoundError",
+    "PagesNotFetchedError",
     "ParameterError",
     "PermissionDeniedError",
     "PostRequiredError",
@@ -50,6 +67,9 @@ __all__ = [
     "ServiceUnavailableError",
     "TransportError",
     "UnknownMethodError",
+    "UploadError",
+    "UploadTimeout",
+    "WriteUncertainError",
     "error_for",
     "redact",
 ]
@@ -114,6 +134,46 @@ class ServerError(TransportError):
     """The server answered with an HTTP error or a body that is not an API envelope."""
 
 
+class WriteUncertainError(TransportError):
+    """A write failed in a way that leaves its effect unknown: it may or may not have happened.
+
+    Not retried automatically (a second attempt could apply it twice). ``check`` says how to
+    find out — typically a read of the object the write targets.
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, method=method, status=status)
+        self.check = message
+
+
+class PagesNotFetchedError(IpernityError):
+    """Some pages of a multi-page walk failed (after the transport's retries): never a short result.
+
+    ``pages`` lists the page numbers not delivered; ``__cause__`` is the first failure.
+    """
+
+    def __init__(self, method: str, pages: list[int], cause: BaseException) -> None:
+        self.method = method
+        self.pages = pages
+        shown = ", ".join(map(str, pages[:20])) + (" …" if len(pages) > 20 else "")
+        super().__init__(
+            f"{method}: page(s) {shown} could not be fetched ({type(cause).__name__}: {cause}). "
+            "No partial result is returned; retry the harvest (a cache=… Client re-fetches only the missing pages)."
+        )
+
+
+class UploadError(IpernityError):
+    """An upload ticket was invalid (the server rejected the file after receiving it)."""
+
+    def __init__(self, message: str, *, ticket: str | None = None) -> None:
+        super().__init__(message)
+        self.ticket = ticket
+
+
+class UploadTimeout(UploadError):
+    """A ticket was still processing when the bounded wait ran out."""
+
+
 class RightsError(IpernityError):
     """The current token lacks the right a method needs; detected before sending."""
 
@@ -168,6 +228,39 @@ class AuthError(APIError):
     """Key, signature, token or account problem (codes 100-108 and OAuth 130-135)."""
 
     hint = "Check the API key and secret, and authorize again if the token was revoked."
+
+
+class FrobError(AuthError):
+    """``auth.getToken`` refused the frob (code 2 "invalid or already used").
+
+    The API gives the same code for an unknown, used, expired, denied or not yet approved
+    frob (§4.3), so the flows pick the subclass from what they know: their own history
+    (already exchanged -> :class:`FrobUsedError`), the frob's age (:class:`FrobExpiredError`),
+    else :class:`FrobNotApprovedError`.
+    """
+
+    hint = "The frob is invalid or already used: start a new authorization."
+
+
+class FrobUsedError(FrobError):
+    """This frob was already exchanged for a token (frobs are single-use)."""
+
+    hint = "This frob was already exchanged for a token (single use): start a new authorization."
+
+
+class FrobExpiredError(FrobError):
+    """The frob is older than its lifetime (a few minutes, §4.2)."""
+
+    hint = "The frob has expired (frobs live a few minutes): start a new authorization and approve sooner."
+
+
+class FrobNotApprovedError(FrobError):
+    """The request was not approved yet, was denied, or the frob expired on the server side."""
+
+    hint = (
+        "The request is not approved: open the authorization link, log in and click approve, then finish "
+        "again. If you clicked deny, or the frob expired (they live a few minutes), start a new authorization."
+    )
 
 
 class PermissionDeniedError(APIError):

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from .errors import ParameterError
 from .frames import classify, frame_from_records
 from .harvest import dedupe_records
-from .paging import pages_expected
+from .paging import max_pages_of, pages_expected
 
 if TYPE_CHECKING:
     from .client import Client
@@ -160,14 +160,7 @@ def export(
             expected=" or ".join(FORMATS),
             received=format,
         )
-    if pages == "all":
-        max_pages = None
-    elif isinstance(pages, int) and not isinstance(pages, bool) and pages >= 1:
-        max_pages = pages
-    else:
-        raise ParameterError(
-            f"pages must be a positive integer or 'all'; got {pages!r}.", method=method, param="pages", received=pages
-        )
+    max_pages = max_pages_of(pages, method)
     path = os.fspath(path)
     show = client.progress if progress is None else progress
     out = _Writer(path, format, method, params)

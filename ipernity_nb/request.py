@@ -15,9 +15,8 @@ Example:
 from __future__ import annotations
 
 import os
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
@@ -27,11 +26,9 @@ from .envelope import parse
 from .errors import APIError, IpernityError, ParameterError, RateLimitError, RightsError, TransportError
 from .frames import locate
 from .signing import api_sig
-from .transport import WriteUncertainError, is_retryable_read, never_sent, seconds
+from .transport import WriteUncertainError, is_retryable_read, never_sent, redact_text, seconds
 
 __all__ = ["RequestMixin"]
-
-_SECRET_QUERY = re.compile(r"(api_sig|auth_token|secret|password)=[^&\s'\"]*")
 
 
 class RequestMixin:
@@ -88,10 +85,13 @@ class RequestMixin:
             sent["api_sig"] = api_sig(sent, self._secret, method)  # the file is never signed (§8.2)
         return m, sent, upload
 
+    def _endpoint(self, method: str) -> str:
+        return self.url + method + ("/xml" if self.format == "xml" else "/json")
+
     def _send(self, method: str, params: Mapping[str, Any], page: int | None) -> dict:
         m, sent, upload = self._prepare(method, params)
         verb = "POST" if m.is_write or upload is not None else "GET"
-        url = self.url + method + ("/xml" if self.format == "xml" else "/json")
+        url = self._endpoint(method)
         started = time.monotonic()
         attempt = 0
         while True:
@@ -99,7 +99,9 @@ class RequestMixin:
             if self.throttle is not None:
                 self.throttle.acquire()
             try:
-                return self._attempt(method, verb, url, sent, upload, page)
+                return self._attempt(
+                    method, verb, sent, upload, page, lambda: self._http(verb, url, sent, upload, method)
+                )
             except IpernityError as exc:
                 pause = self._retry_pause(m, exc, attempt, started)
                 if pause is None:
@@ -150,14 +152,25 @@ class RequestMixin:
             exc.args = (f"{exc.args[0]} (gave up after {attempt} attempts in {time.monotonic() - started:.1f} s)",)
         return exc
 
-    def _attempt(self, method: str, verb: str, url: str, sent: dict, upload: Any, page: int | None) -> dict:
-        """One HTTP exchange, logged (one call-log row per attempt)."""
+    def _attempt(
+        self,
+        method: str,
+        verb: str,
+        sent: dict,
+        upload: Any,
+        page: int | None,
+        exchange: Callable[[], requests.Response],
+    ) -> dict:
+        """One HTTP exchange (``exchange()``), parsed and logged: one call-log row per attempt.
+
+        ``upload`` is only what the log shows for the ``file`` part (it is never signed, §8.2).
+        """
         log: dict[str, Any] = {"method": method, "params": dict(sent, **({"file": upload} if upload else {}))}
         log.update(verb=verb, page=page)
         start = time.perf_counter()
         resp = None
         try:
-            resp = self._http(verb, url, sent, upload, method)
+            resp = exchange()
             cached = bool(getattr(resp, "from_cache", False))  # set by requests-cache when installed
             log.update(status=resp.status_code, bytes=len(resp.content), from_cache=cached)
             payload = parse(
@@ -221,23 +234,21 @@ class RequestMixin:
 
     def _scrub(self, exc: BaseException) -> None:
         """Remove signatures and tokens from a chained exception's text (URLs carry them)."""
-        secrets = [s for s in (self.token, self._secret) if s]
+        secrets = (self.token, self._secret)
         seen: set[int] = set()
         cur: BaseException | None = exc
         while cur is not None and id(cur) not in seen:
             seen.add(id(cur))
-            args = []
-            for a in cur.args:
-                text = str(a)
-                clean = _SECRET_QUERY.sub(r"\1=***", text)
-                for s in secrets:
-                    clean = clean.replace(s, "***")
-                args.append(clean if clean != text else a)
-            cur.args = tuple(args)
-            for attr in ("url",):
-                if isinstance(getattr(cur, attr, None), str):
-                    setattr(cur, attr, _SECRET_QUERY.sub(r"\1=***", getattr(cur, attr)))
+            cur.args = tuple(_clean_arg(a, secrets) for a in cur.args)
+            if isinstance(getattr(cur, "url", None), str):
+                cur.url = redact_text(cur.url, secrets)  # type: ignore[attr-defined]
             cur = cur.__cause__ or cur.__context__
+
+
+def _clean_arg(arg: object, secrets: tuple[str | None, ...]) -> object:
+    """``arg`` itself when its text shows no secret, else its redacted text."""
+    clean = redact_text(str(arg), secrets)
+    return arg if clean == str(arg) else clean
 
 
 def _file_part(upload: Any) -> tuple[Any, dict]:

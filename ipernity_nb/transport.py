@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ParameterError, TransportError
+from .errors import ParameterError, WriteUncertainError
 
 __all__ = [
     "RETRY_CODES",
@@ -54,18 +54,6 @@ RETRY_STATUS = frozenset({429, 502, 503, 504})
 RETRY_CODES = frozenset({500, 503, 112, 113})
 
 _SECRET_QUERY = re.compile(r"(api_sig|auth_token|secret|password|oauth_signature|oauth_token_secret)=[^&\s'\"]*")
-
-
-class WriteUncertainError(TransportError):
-    """A write failed in a way that leaves its effect unknown: it may or may not have happened.
-
-    Not retried automatically (a second attempt could apply it twice). ``check`` says how to
-    find out — typically a read of the object the write targets.
-    """
-
-    def __init__(self, message: str, *, method: str | None = None, status: int | None = None) -> None:
-        super().__init__(message, method=method, status=status)
-        self.check = message
 
 
 def is_retryable_read(*, status: int | None = None, code: int | None = None) -> bool:

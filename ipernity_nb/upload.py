@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import requests
 
-from .envelope import parse
-from .errors import APIError, IpernityError, ParameterError, TransportError
+from .errors import APIError, ParameterError, TransportError, UploadError, UploadTimeout
 
 if TYPE_CHECKING:
     from .client import Client
@@ -49,18 +48,6 @@ VISIBILITY = {
     "family": (0, 0, 1),
     "friends+family": (0, 1, 1),
 }
-
-
-class UploadError(IpernityError):
-    """An upload ticket was invalid (the server rejected the file after receiving it)."""
-
-    def __init__(self, message: str, *, ticket: str | None = None) -> None:
-        super().__init__(message)
-        self.ticket = ticket
-
-
-class UploadTimeout(UploadError):
-    """A ticket was still processing when the bounded wait ran out."""
 
 
 # --- parameters ---------------------------------------------------------------------------
@@ -202,41 +189,28 @@ def send_file(
     MD5s first). Returns the payload (``{"ticket": …}``).
     """
     _, sent, _ = client._prepare(method, {**params, "file": os.fspath(path)})
-    url = client.url + method + ("/xml" if client.format == "xml" else "/json")
+    url = client._endpoint(method)
+    name = os.path.basename(os.fspath(path))
     size = os.path.getsize(path)
-    log: dict[str, Any] = {"method": method, "params": dict(sent, file=os.fspath(path)), "verb": "POST", "page": None}
-    throttle = getattr(client, "throttle", None)  # the client's rate limit, when it has one
-    if throttle is not None:
-        throttle.acquire()
-    start = time.perf_counter()
-    try:
-        with open(path, "rb") as fh:
-            body = MultipartBody(sent, os.path.basename(os.fspath(path)), fh, size, on_read)
+    if client.throttle is not None:
+        client.throttle.acquire()
+    with open(path, "rb") as fh:
+        body = MultipartBody(sent, name, fh, size, on_read)
+
+        def post() -> requests.Response:
             try:
-                resp = client.session.post(
+                return client.session.post(
                     url, data=body, headers={"Content-Type": body.content_type}, timeout=client.timeout
                 )
             except requests.RequestException as exc:
                 client._scrub(exc)
                 raise TransportError(
-                    f"{method}: sending {os.path.basename(os.fspath(path))!r} to {client.url} failed "
-                    f"({type(exc).__name__}). Check the connection and retry; a re-run of upload_many skips "
-                    "files already online.",
+                    f"{method}: sending {name!r} to {client.url} failed ({type(exc).__name__}). Check the "
+                    "connection and retry; a re-run of upload_many skips files already online.",
                     method=method,
                 ) from exc
-        log.update(status=resp.status_code, bytes=len(resp.content), from_cache=False)
-        payload = parse(resp.content, client.format, method, status=resp.status_code)
-        log["code"] = None
-        return payload
-    except APIError as exc:
-        log.update(code=exc.code, error=type(exc).__name__)
-        raise
-    except IpernityError as exc:
-        log["error"] = type(exc).__name__
-        raise
-    finally:
-        log["duration_ms"] = (time.perf_counter() - start) * 1000
-        client._log.add(**log)
+
+        return client._attempt(method, "POST", sent, os.fspath(path), None, post)  # one attempt: never retried
 
 
 def _ticket_id(payload: Mapping[str, Any]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ipernity_nb import errors
@@ -89,6 +91,51 @@ def test_tree_shape():
     for cls in set(EXPECTED.values()) | {NotFoundError}:
         assert issubclass(cls, APIError)
     assert set(errors.__all__) >= {"APIError", "ParameterError", "error_for", "redact"}
+
+
+def _package_modules():
+    import importlib
+    import pkgutil
+
+    import ipernity_nb
+
+    for info in pkgutil.walk_packages(ipernity_nb.__path__, "ipernity_nb."):
+        if not info.name.endswith("__main__"):
+            yield importlib.import_module(info.name)
+
+
+def test_every_error_class_lives_in_errors_and_is_drawn_in_the_tree():
+    """design.md: errors.py holds the one tree, drawn in its docstring; feature modules re-export."""
+    elsewhere, undrawn = [], []
+    for mod in _package_modules():
+        for name, obj in vars(mod).items():
+            if isinstance(obj, type) and issubclass(obj, IpernityError):
+                if obj.__module__ != "ipernity_nb.errors":
+                    elsewhere.append(f"{mod.__name__}.{name}")
+                elif name not in errors.__all__ or not re.search(rf"(── |\n    ){name}\b", errors.__doc__):
+                    undrawn.append(name)
+    assert not elsewhere, f"define these in ipernity_nb/errors.py: {elsewhere}"
+    assert not undrawn, f"export and draw these in errors.py: {sorted(set(undrawn))}"
+
+
+def test_moved_errors_keep_their_old_import_paths_and_places():
+    from ipernity_nb import auth, paging, transport, upload
+
+    old = {
+        paging: ["PagesNotFetchedError"],
+        transport: ["WriteUncertainError"],
+        upload: ["UploadError", "UploadTimeout"],
+        auth: ["FrobError", "FrobUsedError", "FrobExpiredError", "FrobNotApprovedError"],
+    }
+    for mod, names in old.items():
+        for name in names:
+            assert getattr(mod, name) is getattr(errors, name) and name in mod.__all__
+    assert issubclass(errors.WriteUncertainError, TransportError)
+    assert issubclass(errors.UploadTimeout, errors.UploadError) and not issubclass(errors.UploadError, APIError)
+    assert issubclass(errors.FrobNotApprovedError, errors.FrobError) and issubclass(errors.FrobError, AuthError)
+    assert issubclass(errors.PagesNotFetchedError, IpernityError)
+    err = errors.PagesNotFetchedError("doc.search", [2, 3], TransportError("boom"))
+    assert err.pages == [2, 3] and "page(s) 2, 3 could not be fetched (TransportError: boom)" in str(err)
 
 
 def test_messages_never_contain_secrets():

@@ -66,6 +66,8 @@ LEAVES = {"errors", "signing", "catalog", "shapes"}
 ONLY_LEAVES = {"errors", "signing", "catalog", "shapes", "sandbox"}
 FORBIDDEN = {
     "frames": {"client", "auth", "widgets", "sandbox"},
+    "rows": {"frames", "dtypes", "client", "auth", "widgets", "sandbox"},  # frames' parts sit below it
+    "dtypes": {"frames", "rows", "client", "auth", "widgets", "sandbox"},
     "envelope": {"client", "auth", "widgets", "sandbox"},
     "client": {"auth", "widgets", "sandbox"},
     "request": {"client", "auth", "widgets", "sandbox"},

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from ipernity_nb import Client
-from ipernity_nb.errors import APIError, ParameterError
+from ipernity_nb.errors import APIError, ParameterError, TransportError
 from ipernity_nb.sandbox import Sandbox
 from ipernity_nb.sandbox.media import image_png
 from ipernity_nb.upload import MultipartBody, UploadError, UploadTimeout, send_file, upload_params, wait_tickets
@@ -208,3 +208,19 @@ def test_api_errors_keep_their_code(client: Client, tmp_path: Path) -> None:
     with pytest.raises(APIError) as err:
         client.upload(empty)
     assert err.value.code == 1
+
+
+def test_a_failed_send_is_one_logged_attempt_never_retried(demo_app: dict, tmp_path: Path) -> None:
+    """Uploads share the client's logged exchange but not its retries (a connect refusal would be retried
+    for a read; an upload is sent once, and upload_many's re-run is the way to try again)."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: the connection is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = Client(demo_app["api_key"], demo_app["secret"], url=f"http://127.0.0.1:{port}/api/", token="1-x", retries=5)
+    with pytest.raises(TransportError, match=r"upload.file: sending 'cat.png' to .* failed .*upload_many") as err:
+        send_file(dead, "upload.file", _png(tmp_path / "cat.png", 3), {"title": "t"})
+    assert "1-x" not in str(err.value)
+    calls = dead.calls
+    assert calls.method.tolist() == ["upload.file"] and calls.error.tolist() == ["TransportError"]

@@ -1,0 +1,164 @@
+"""Field-name typing rules: an untyped (all-text) frame -> pandas dtypes. Pure, no I/O.
+
+Types come from one small table of field-name rules (:data:`RULES`), never per method:
+ids and counts -> ``Int64``; ``"0"``/``"1"`` flags -> ``boolean``; Unix seconds (``*_at``,
+``last_visit`` …) -> ``datetime64[ns, UTC]`` with ``0`` -> NaT; ``YYYY-MM-DD HH:MM:SS`` dates
+(``created``) -> UTC datetimes with ``0000-00-00 00:00:00`` -> NaT; small vocabularies
+(``media``, ``license``, ``share`` …) -> ``category``; lat/lng -> ``Float64``; any other text ->
+``string``. Strings and bare JSON numbers are accepted alike. A column whose values do not
+fit its rule (e.g. a flag holding ``"2"``) falls back to ``Int64`` or ``string`` rather than
+losing data. ``ipernity_nb.frames`` re-exports :data:`RULES` and :func:`classify`.
+
+Example:
+    >>> import pandas as pd
+    >>> typed_frame(pd.DataFrame({"doc_id": ["7"], "owner.is_pro": ["1"]})).dtypes.astype(str).to_dict()
+    {'doc_id': 'Int64', 'owner_is_pro': 'boolean'}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["RULES", "classify", "typed_frame"]
+
+_TIME_NAMES = frozenset({"last_visit", "member_since", "last_online", "created", "taken", "date"})
+_FLAG_NAMES = frozenset({"done", "invalid", "added", "complete", "pending", "online", "closed", "invited", "found"})
+_INT_NAMES = frozenset(
+    {
+        "id", "total", "page", "pages", "per_page", "count", "w", "h", "bytes", "length", "lenght",
+        "rotation", "visits", "faves", "comments", "notes", "tags", "albums", "groups", "docs",
+        "members", "topics", "network", "posts", "eta", "left", "farm", "x", "y", "error", "max",
+        "used", "folders", "views", "position", "index",
+    }
+)  # fmt: skip
+_FLOAT_NAMES = frozenset({"lat", "lng", "latitude", "longitude"})
+_CATEGORY_NAMES = frozenset(
+    {
+        "media", "license", "share", "safety", "type", "label", "ext", "thumbsize", "relation",
+        "lg", "lang", "sex", "service", "status", "level", "dir", "orientation", "section", "privacy",
+    }
+)  # fmt: skip
+
+#: The typing table, first match wins: (rule name, test on (field name, parent block), dtype kind).
+RULES: tuple[tuple[str, Any, str], ...] = (
+    ("Unix seconds or YYYY-MM-DD HH:MM:SS", lambda n, p: n.endswith("_at") or n in _TIME_NAMES, "time"),
+    (
+        "0/1 flags",
+        lambda n, p: n.startswith(("is", "rev", "can")) or p in ("can", "authentication") or n in _FLAG_NAMES,
+        "bool",
+    ),
+    ("coordinates", lambda n, p: n in _FLOAT_NAMES, "float"),
+    ("permission levels", lambda n, p: p in ("permissions", "perms"), "category"),
+    ("ids and counts", lambda n, p: n.endswith("_id") or n in _INT_NAMES or p in ("count", "upload"), "int"),
+    ("small vocabularies", lambda n, p: n in _CATEGORY_NAMES, "category"),
+)
+
+
+def classify(path: str) -> str:
+    """The dtype kind for a dotted field path: time, bool, float, int, category or string.
+
+    Example:
+        >>> [classify(p) for p in ("doc_id", "dates.posted_at", "can.fave", "media", "title")]
+        ['int', 'time', 'bool', 'category', 'string']
+    """
+    parts = path.split(".")
+    name, parent = parts[-1], (parts[-2] if len(parts) > 1 else "")
+    for _, test, kind in RULES:
+        if test(name, parent):
+            return kind
+    return "string"
+
+
+# --- converters: vectorised, each falls back instead of losing data -------------------------
+
+
+def _numbers(s: pd.Series) -> pd.Series | None:
+    """``s`` as floats (blank -> NaN), or ``None`` when a non-blank value is not a number."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("float64")
+    try:
+        return s.astype("float64")  # fast path (a pyarrow cast for pandas' str dtype); fails on blanks
+    except (TypeError, ValueError):
+        pass
+    try:
+        n = pd.to_numeric(s, errors="coerce")
+    except (TypeError, ValueError):
+        return None
+    if n.hasnans and (n.isna() & s.notna() & s.ne("")).any():  # the slow check only when needed
+        return None
+    return n.astype("float64")
+
+
+def _to_string(s: pd.Series) -> pd.Series:
+    return s.astype("string")
+
+
+def _to_int(s: pd.Series) -> pd.Series:
+    n = _numbers(s)
+    if n is None:
+        return _to_string(s)
+    if ((n.dropna() % 1) != 0).any():
+        return n.astype("Float64")
+    return n.astype("Int64")
+
+
+def _to_float(s: pd.Series) -> pd.Series:
+    n = _numbers(s)
+    return _to_string(s) if n is None else n.astype("Float64")
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    n = _numbers(s)
+    if n is None or not n.dropna().isin((0.0, 1.0)).all():
+        return _to_int(s)
+    return n.astype("boolean")
+
+
+_NEVER = ("", "0000-00-00 00:00:00", "0000-00-00")
+
+
+def _to_time(s: pd.Series) -> pd.Series:
+    n = _numbers(s)
+    if n is not None:  # Unix seconds, 0 = never (ipernity-api.md §2.3)
+        return pd.to_datetime(n.where(n != 0), unit="s", utc=True).astype("datetime64[ns, UTC]")
+    text = s.astype("string")
+    text = text.mask(text.isin(_NEVER))
+    out = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce", utc=True)  # the API's form, fast
+    if out.hasnans and (out.isna() & text.notna()).any():
+        out = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)  # e.g. a bare YYYY-MM-DD
+        if (out.isna() & text.notna()).any():
+            return text
+    return out.astype("datetime64[ns, UTC]")
+
+
+def _to_category(s: pd.Series) -> pd.Series:
+    text = s.astype("string")
+    return text.mask((text == "").fillna(False)).astype("category")
+
+
+_CONVERT = {
+    "time": _to_time,
+    "bool": _to_bool,
+    "float": _to_float,
+    "int": _to_int,
+    "category": _to_category,
+    "string": _to_string,
+}
+
+
+def _holds_containers(s: pd.Series) -> bool:
+    if s.dtype != object:
+        return False
+    i = s.first_valid_index()
+    return i is not None and isinstance(s.loc[i], (list, dict))
+
+
+def typed_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Each column converted by its name's rule (dotted names become ``_``); list/dict columns kept."""
+    cols: dict[str, pd.Series] = {}
+    for col in df.columns:
+        s = df[col]
+        cols[col.replace(".", "_")] = s if _holds_containers(s) else _CONVERT[classify(col)](s)
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(df)))
