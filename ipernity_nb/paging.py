@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from . import catalog
-from .errors import IpernityError, ParameterError
+from .errors import PagesNotFetchedError, ParameterError
 from .frames import Located, locate
 
 __all__ = [
@@ -25,18 +25,43 @@ __all__ = [
     "PagesNotFetchedError",
     "iter_pages",
     "iter_pages_concurrent",
+    "max_pages_of",
     "pages_expected",
     "plan_per_page",
 ]
 
-#: Pages fetched at once by a multi-page walk (one pooled session; kind to the real service).
-DEFAULT_WORKERS = 4
+#: Pages fetched at once by a multi-page walk (one pooled session). 6 is what a browser opens
+#: per host, so a harvest asks no more of the real service than one visitor's page load; it fits
+#: requests' default pool (10 per host) and the client's throttle still spaces the calls. Measured
+#: (``python -m benchmarks``, 10k docs = 100 pages, 50 ms latency): 1.83 s with 4 workers, 1.38 s
+#: with 6, 1.17 s with 8 (naive loop 5.94 s); with no latency the sandbox CPU is the floor (~0.6 s).
+DEFAULT_WORKERS = 6
 
 #: Methods whose results stop at a fixed number of items (ipernity-api.md §2.4).
 RESULT_CAPS = {"doc.search": 3000, "post.search": 3000}
 
 #: Fetch one page: (method, params, page) -> payload.
 Fetch = Callable[[str, dict, int | None], dict]
+
+
+def max_pages_of(pages: int | str, method: str) -> int | None:
+    """``pages=`` of ``frame``/``export`` as a page limit: ``"all"`` -> None, N >= 1 -> N.
+
+    Example:
+        >>> max_pages_of("all", "doc.search"), max_pages_of(3, "doc.search")
+        (None, 3)
+    """
+    if pages == "all":
+        return None
+    if isinstance(pages, int) and not isinstance(pages, bool) and pages >= 1:
+        return pages
+    raise ParameterError(
+        f"pages must be a positive integer or 'all'; got {pages!r}.",
+        method=method,
+        param="pages",
+        expected="1, 2, … or 'all'",
+        received=pages,
+    )
 
 
 def plan_per_page(method: str, params: Mapping[str, Any]) -> int | None:
@@ -109,22 +134,6 @@ def pages_expected(loc: Located, start: int, max_pages: int | None, method: str)
     if cap and size:
         n = min(n, max(-(-cap // size) - start + 1, 1))
     return min(n, max_pages) if max_pages else n
-
-
-class PagesNotFetchedError(IpernityError):
-    """Some pages of a multi-page walk failed (after the transport's retries): never a short result.
-
-    ``pages`` lists the page numbers not delivered; ``__cause__`` is the first failure.
-    """
-
-    def __init__(self, method: str, pages: list[int], cause: BaseException) -> None:
-        self.method = method
-        self.pages = pages
-        shown = ", ".join(map(str, pages[:20])) + (" …" if len(pages) > 20 else "")
-        super().__init__(
-            f"{method}: page(s) {shown} could not be fetched ({type(cause).__name__}: {cause}). "
-            "No partial result is returned; retry the harvest (a cache=… Client re-fetches only the missing pages)."
-        )
 
 
 def _last_page(loc: Located, start: int, max_pages: int | None, method: str) -> int | None:
