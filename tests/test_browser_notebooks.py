@@ -3,127 +3,40 @@
 Voila serves the committed notebook (it executes every cell in a fresh ``python3`` kernel,
 which starts its own embedded sandbox, exactly as a reader's kernel would), and Debian's
 Chromium, driven by Playwright, clicks through the widgets. The recipe (ports, environment,
-Chromium flags, bounded waits) is the one of test_browser_authform.py/test_browser_methodform.py.
+Chromium flags, bounded waits) is the shared one in tests/voilabrowser.py.
 A full-page screenshot goes to test-artifacts/ on failure.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
-import requests
+from voilabrowser import BROWSER_MARKS, ROOT, chromium_page, voila, voila_env
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-VOILA = shutil.which("voila", path=str(Path(sys.executable).parent))
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Debian chromium not found at {CHROMIUM}"),
-    pytest.mark.skipif(VOILA is None, reason="voila is not installed in this environment"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
-def serve(tmp_path_factory) -> Iterator[callable]:
+def serve(tmp_path_factory) -> Iterator[Callable[[str], str]]:
     """serve(name) -> URL of Voila rendering notebooks/<name>; every server is stopped at the end."""
-    procs: list[subprocess.Popen] = []
     base = tmp_path_factory.mktemp("voila-notebooks")
+    env = voila_env(base, MPLBACKEND="Agg")
+    with ExitStack() as servers:
 
-    def start(name: str) -> str:
-        port = _free_port()
-        env = dict(
-            os.environ,
-            IPERNITY_NB_CONFIG_DIR=str(base / "config"),  # never the user's real token store
-            JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-            JUPYTER_PLATFORM_DIRS="1",
-            MPLBACKEND="Agg",
-        )
-        for var in ("IPERNITY_API_KEY", "IPERNITY_API_SECRET", "IPERNITY_AUTH_TOKEN"):
-            env.pop(var, None)
-        log = base / f"{name}.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                [
-                    VOILA,
-                    str(NOTEBOOKS / name),
-                    "--no-browser",
-                    f"--port={port}",
-                    "--Voila.ip=127.0.0.1",
-                    "--Voila.port_retries=0",
-                    "--show_tracebacks=True",
-                ],
-                cwd=NOTEBOOKS,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        procs.append(proc)
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"voila exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if requests.get(url + "api/status", timeout=2).status_code < 500:
-                    return url
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"voila did not start within 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+        def start(name: str) -> str:
+            return servers.enter_context(voila(NOTEBOOKS / name, base / f"{name}.log", env=env, cwd=NOTEBOOKS))
 
-    try:
         yield start
-    finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
 
 
 @pytest.fixture
 def page(request) -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            pg = browser.new_page(viewport={"width": 1300, "height": 1000})
-            pg.set_default_timeout(60_000)
-            failed_before = request.session.testsfailed
-            yield pg
-            if request.session.testsfailed > failed_before:
-                ARTIFACTS.mkdir(exist_ok=True)
-                pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-        finally:
-            browser.close()
+    with chromium_page(request) as pg:
+        yield pg
 
 
 def test_notebook2_authform_signs_out_and_in_again(serve, page) -> None:

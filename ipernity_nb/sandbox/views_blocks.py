@@ -19,7 +19,7 @@ from typing import Any
 
 from .registry import Ctx, s
 
-__all__ = ["counts", "in_marks", "notes_block", "tags_block", "users_by_id"]
+__all__ = ["counts", "doc_tag_rows", "in_marks", "notes_block", "tags_block", "users_by_id"]
 
 
 def in_marks(ids: Sequence[object]) -> str:
@@ -76,21 +76,29 @@ def users_by_id(db: sqlite3.Connection, user_ids: Iterable[int]) -> dict[int, di
     return {r[0]: dict(zip(_OWNER_COLUMNS, r, strict=True)) for r in json.loads(packed)}
 
 
+def doc_tag_rows(db: sqlite3.Connection, doc_id: int) -> tuple[list[Any], list[Any]]:
+    """A doc's tags in display order, for doc.get's ``tags`` block and the doc.tags.* answers:
+    keyword rows ``(tag_id, tag, raw, user_id, added_at)`` then member rows
+    ``(member_id, username, user_id, added_at)``, each by date added."""
+    kw = db.execute(
+        "SELECT t.tag_id, t.tag, dt.raw, dt.user_id, dt.added_at FROM doc_tags dt JOIN tags t USING (tag_id) "
+        "WHERE dt.doc_id = ? ORDER BY dt.added_at, t.tag",
+        (doc_id,),
+    ).fetchall()
+    mb = db.execute(
+        "SELECT dm.member_id, u.username, dm.user_id, dm.added_at FROM doc_members dm "
+        "JOIN users u ON u.user_id = dm.member_id WHERE dm.doc_id = ? ORDER BY dm.added_at, dm.member_id",
+        (doc_id,),
+    ).fetchall()
+    return kw, mb
+
+
 def tags_block(ctx: Ctx, doc_id: int) -> dict:
     """``{"total", "tag": [...]}``: keyword tags then member tags (ipernity-api.md §6.4 ``type``).
 
     Member tags carry ``tag_id`` = the member's user id, which ``doc.tags.remove`` accepts.
     """
-    kw = ctx.db.execute(
-        "SELECT t.tag_id, t.tag, dt.raw, dt.user_id FROM doc_tags dt JOIN tags t USING (tag_id) "
-        "WHERE dt.doc_id = ? ORDER BY dt.added_at, t.tag",
-        (doc_id,),
-    ).fetchall()
-    mb = ctx.db.execute(
-        "SELECT dm.member_id, u.username, dm.user_id FROM doc_members dm JOIN users u ON u.user_id = dm.member_id "
-        "WHERE dm.doc_id = ? ORDER BY dm.added_at, dm.member_id",
-        (doc_id,),
-    ).fetchall()
+    kw, mb = doc_tag_rows(ctx.db, doc_id)
     tags = [
         {"tag_id": s(t[0]), "type": "keyword", "keyword": s(t[1]), "title": s(t[2]), "user_id": s(t[3])} for t in kw
     ]

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..registry import Ctx, Fault, handler, s
 from ..views import fetch_doc, perm_allows, relation
-from ..views_blocks import in_marks
+from ..views_blocks import doc_tag_rows, in_marks
 from .doc_common import bump_doc
 
 _MAX_TAG = 100
@@ -44,17 +44,8 @@ def split_keywords(value: str) -> list[str]:
 
 def tag_list(ctx: Ctx, doc_id: int) -> list[dict[str, str]]:
     """The doc's tags as doc.tags.* show them: ``{id, tag, type, user_id, added_at}``."""
-    kw = ctx.db.execute(
-        "SELECT t.tag_id, t.tag, dt.user_id, dt.added_at FROM doc_tags dt JOIN tags t ON t.tag_id = dt.tag_id "
-        "WHERE dt.doc_id = ? ORDER BY dt.added_at, t.tag",
-        (doc_id,),
-    ).fetchall()
-    mb = ctx.db.execute(
-        "SELECT dm.member_id, u.username, dm.user_id, dm.added_at FROM doc_members dm "
-        "JOIN users u ON u.user_id = dm.member_id WHERE dm.doc_id = ? ORDER BY dm.added_at, dm.member_id",
-        (doc_id,),
-    ).fetchall()
-    return [{"id": s(r[0]), "tag": s(r[1]), "type": "keyword", "user_id": s(r[2]), "added_at": s(r[3])} for r in kw] + [
+    kw, mb = doc_tag_rows(ctx.db, doc_id)
+    return [{"id": s(r[0]), "tag": s(r[1]), "type": "keyword", "user_id": s(r[3]), "added_at": s(r[4])} for r in kw] + [
         {"id": s(r[0]), "tag": s(r[1]), "type": "member", "user_id": s(r[2]), "added_at": s(r[3])} for r in mb
     ]
 
