@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from typing import Any
 
 import pandas as pd
@@ -52,12 +53,16 @@ def iter_windows(
     max_pages: int | None = None,
     workers: int = DEFAULT_WORKERS,
     firsts: Sequence[dict | None] | None = None,
+    pool: ThreadPoolExecutor | None = None,
+    prefetched: Mapping[tuple[int, int], Future] | None = None,
 ) -> Iterator[tuple[int, int, Located]]:
     """Yield ``(window index, page, located records)`` for every page of every window, in order.
 
     ``firsts`` gives page-1 payloads already fetched (by :func:`split_by_posted`). At most
     ``workers`` first pages and ``2 * workers`` pages in all are held at once (bounded memory);
     rest pages are submitted strictly in yield order, so the pool never waits on itself.
+    ``pool`` shares a caller's pool; ``prefetched`` maps ``(window, page)`` to pages already in
+    flight there (at most ``workers``, so ``workers`` slots stay for the pages in yield order).
     """
     plans = []
     for w in windows:
@@ -76,7 +81,7 @@ def iter_windows(
                 yield i, page, loc
         return
     n, cap = len(plans), 2 * workers
-    futs: dict[tuple[int, int], Future] = {}
+    futs: dict[tuple[int, int], Future] = dict(prefetched or {})
     first_sent = [g is not None for g in got]  # a page 1 given by the caller is never fetched again
     rest: list[list[int] | None] = [None] * n  # page numbers after the first, once page 1 is known
     nxt = [0] * n
@@ -89,7 +94,12 @@ def iter_windows(
             raise _CountOnly
         return list(range(starts[i] + 1, starts[i] + n_pages))
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"harvest:{method}") as pool:
+    own = pool is None
+    with (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"harvest:{method}")
+        if own
+        else nullcontext(pool) as pool
+    ):
 
         def submit(i: int, page: int) -> None:
             futs[(i, page)] = pool.submit(fetch, method, {**plans[i], "page": page}, page)
@@ -116,7 +126,8 @@ def iter_windows(
                     except _CountOnly:
                         return  # walked sequentially by the consumer
                 while nxt[i] < len(rest[i]) and len(futs) < cap:
-                    submit(i, rest[i][nxt[i]])
+                    if (i, rest[i][nxt[i]]) not in futs:  # not prefetched
+                        submit(i, rest[i][nxt[i]])
                     nxt[i] += 1
                 if nxt[i] < len(rest[i]):
                     return
@@ -130,6 +141,8 @@ def iter_windows(
             while not want.done():  # sleep until any page in flight lands (done ones would make wait spin)
                 wait([f for f in futs.values() if not f.done()], return_when=FIRST_COMPLETED)
                 submit_more()
+            if rest[i] and page > starts[i]:  # a prefetched page taken before its turn: never send it again
+                nxt[i] = max(nxt[i], page - starts[i])
             try:
                 return futs.pop((i, page)).result()
             except BaseException as exc:
@@ -162,72 +175,120 @@ class _CountOnly(Exception):
 
 
 def split_by_posted(
-    fetch: Fetch, method: str, params: Mapping[str, Any], *, workers: int = DEFAULT_WORKERS
+    fetch: Fetch,
+    method: str,
+    params: Mapping[str, Any],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    pool: ThreadPoolExecutor | None = None,
+    prefetched: dict[tuple[int, int], Future] | None = None,
 ) -> tuple[list[dict], list[dict | None]]:
     """Posted-date windows of ``method`` each under its result cap, with their page-1 payloads.
 
-    The whole query's page 1 (and, when ``posted_min``/``posted_max`` are not given, the oldest
-    and newest posting dates: two one-record probes sent alongside) comes first; only when its
-    ``total`` reaches the cap is the range cut, into ``max(workers, 2)`` equal time slices per
-    level, each level's probes fetched concurrently; a slice still at the cap is cut again. A
-    probe that fits is kept as that window's page 1, so a fitting window costs nothing extra.
+    The whole query's page 1 (and the oldest and newest posting dates inside any given
+    ``posted_min``/``posted_max``: two one-record probes sent alongside) comes first; only when its
+    ``total`` reaches the cap is the range cut into ``max(workers, 2)`` equal time slices; a slice
+    whose probe still reaches the cap is cut again as soon as that probe lands (no level barrier).
+    A probe that fits is kept as that window's page 1, so a fitting window costs nothing extra.
     Windows come oldest first (newest first for ``sort="posted-desc"``, so that sort stays global).
+    With a shared ``pool`` and a ``prefetched`` dict, idle workers start fitting windows' later
+    pages (earliest window first, at most ``workers`` in all) while probes go on; they are
+    filed in ``prefetched`` as ``(window index, page) -> Future`` for :func:`iter_windows`.
     """
-    if method not in SPLITTABLE:
-        raise ParameterError(
-            f"split=True works for {', '.join(SPLITTABLE)} (cut by posting date); {method} has no such cap.",
-            method=method,
-            param="split",
-        )
+    _check_splittable(method)
+    if pool is None:
+        size = 1 if workers == 1 else max(workers, 3)  # workers=1 means one request at a time, probes too
+        with ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"split:{method}") as own:
+            return split_by_posted(fetch, method, params, workers=workers, pool=own)
     cap = RESULT_CAPS[method]
     base = dict(params)
     base.pop("page", None)
     per_page = plan_per_page(method, base)
     if per_page is not None:
         base["per_page"] = per_page
+    desc = str(base.get("sort", "")) == "posted-desc"
 
     def total(payload: dict) -> int:
         return int(locate(method, payload).info.get("total") or 0)
 
+    def window(a: int, b: int, page: int) -> dict:
+        return {**base, "posted_min": a, "posted_max": b, "page": page}
+
     ways = max(workers, 2)
-    size = 1 if workers == 1 else max(workers, 3)  # workers=1 means one request at a time, probes too
-    with ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"split:{method}") as pool:
-        top = pool.submit(fetch, method, {**base, "page": 1}, 1)
-        ends = {}
-        for key, sort in (("posted_min", "posted-asc"), ("posted_max", "posted-desc")):
-            if base.get(key) is None:  # sent with page 1: if a split is needed, no round trip is lost
-                probe = {**base, "sort": sort, "per_page": 1, "page": 1, "extra": "dates"}
-                ends[key] = pool.submit(fetch, method, probe, None)
-        first = top.result()
-        if total(first) < cap:
-            for f in ends.values():
-                f.cancel()
-            return [base], [first]
-        lo, hi = (
-            int(base[k]) if base.get(k) is not None else _posted_at(method, ends[k].result())
-            for k in ("posted_min", "posted_max")
-        )
-        done: list[tuple[int, int, dict]] = []
-        level = _slices(lo, hi, ways)
-        if len(level) < 2:
-            _warn_unsplittable(method, lo, cap)
-            return [base], [first]
-        while level:
-            futs = [
-                pool.submit(fetch, method, {**base, "posted_min": a, "posted_max": b, "page": 1}, 1) for a, b in level
-            ]
-            nxt = []
-            for (a, b), fut in zip(level, futs, strict=True):
+    top = pool.submit(fetch, method, {**base, "page": 1}, 1)
+    # the oldest and newest posting dates inside the bounds, sent with page 1: if a split is needed,
+    # no round trip is lost, and given bounds wider than the data are narrowed before the first cut
+    ends = [
+        pool.submit(fetch, method, {**base, "sort": sort, "per_page": 1, "page": 1, "extra": "dates"}, None)
+        for sort in ("posted-asc", "posted-desc")
+    ]
+    first = top.result()
+    if total(first) < cap:
+        for f in ends:
+            f.cancel()
+        return [base], [first]
+    lo, hi = (_posted_at(method, f.result()) for f in ends)
+    if base.get("posted_min") is not None:
+        lo = max(lo, int(base["posted_min"]))
+    if base.get("posted_max") is not None:
+        hi = min(hi, int(base["posted_max"]))
+    level = _slices(lo, hi, ways)
+    if len(level) < 2:
+        _warn_unsplittable(method, lo, cap)
+        return [base], [first]
+    done: list[tuple[int, int, dict]] = []
+    probes = {pool.submit(fetch, method, window(a, b, 1), 1): (a, b) for a, b in level}
+    todo: list[tuple[int, int, int]] = []  # (a, b, page) of fitting windows, to prefetch
+    spec: dict[tuple[int, int, int], Future] = {}
+    try:
+        while probes:
+            landed, _ = wait(probes, return_when=FIRST_COMPLETED)
+            for fut in sorted(landed, key=probes.__getitem__):
+                a, b = probes.pop(fut)
                 payload = fut.result()
                 if total(payload) < cap or a == b:
                     if a == b and total(payload) >= cap:
                         _warn_unsplittable(method, a, cap)
                     done.append((a, b, payload))
+                    if prefetched is not None:
+                        todo += [(a, b, page) for page in _later_pages(method, payload)]
                 else:
-                    nxt += _slices(a, b, ways)
-            level = nxt
-    done.sort(reverse=str(base.get("sort", "")) == "posted-desc")
+                    for a2, b2 in _slices(a, b, ways):
+                        probes[pool.submit(fetch, method, window(a2, b2, 1), 1)] = (a2, b2)
+            if prefetched is None or not todo:
+                continue
+            # only idle workers prefetch, so a probe never queues behind a page; earliest window first
+            todo.sort(key=lambda t: (-t[0] if desc else t[0], t[2]))
+            busy = len(probes) + sum(1 for f in spec.values() if not f.done())
+            while todo and busy < workers and len(spec) < workers:
+                a, b, page = todo.pop(0)
+                spec[(a, b, page)] = pool.submit(fetch, method, window(a, b, page), page)
+                busy += 1
+    except BaseException:
+        for f in [*probes, *spec.values()]:
+            f.cancel()
+        raise
+    done.sort(reverse=desc)
+    if prefetched is not None:
+        index = {(a, b): i for i, (a, b, _) in enumerate(done)}
+        prefetched.update({(index[(a, b)], page): f for (a, b, page), f in spec.items()})
     return [{**base, "posted_min": a, "posted_max": b} for a, b, _ in done], [p for _, _, p in done]
+
+
+def _check_splittable(method: str) -> None:
+    if method not in SPLITTABLE:
+        raise ParameterError(
+            f"split=True works for {', '.join(SPLITTABLE)} (cut by posting date); {method} has no such cap.",
+            method=method,
+            param="split",
+        )
+
+
+def _later_pages(method: str, payload: dict) -> list[int]:
+    """Pages 2.. of a window whose page 1 is ``payload`` (none when it gives no page count)."""
+    loc = locate(method, payload)
+    n = pages_expected(loc, 1, None, method) if loc.records else None
+    return list(range(2, n + 1)) if n else []
 
 
 def _slices(lo: int, hi: int, ways: int) -> list[tuple[int, int]]:
@@ -281,11 +342,23 @@ def client_pages(
             raise ParameterError(
                 "split=True harvests every result: use it with pages='all'.", method=method, param="split"
             )
+        if n >= 3:  # one pool for probes and pages (workers=2 keeps the 3-request first round)
+            _check_splittable(method)  # raised now, not at the first page
+            return _split_pages(client._send, method, params, n)
         wins, firsts = split_by_posted(client._send, method, params, workers=n)
         return ((page, loc) for _, page, loc in iter_windows(client._send, method, wins, workers=n, firsts=firsts))
     if n == 1:
         return iter_pages(client._send, method, params, max_pages=max_pages)
     return iter_pages_concurrent(client._send, method, params, max_pages=max_pages, workers=n)
+
+
+def _split_pages(fetch: Fetch, method: str, params: Mapping[str, Any], n: int) -> Iterator[tuple[int, Located]]:
+    """A split harvest in one pool of ``n``: fitting windows' pages start while probes go on."""
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"harvest:{method}") as pool:
+        pre: dict[tuple[int, int], Future] = {}
+        wins, firsts = split_by_posted(fetch, method, params, workers=n, pool=pool, prefetched=pre)
+        for _, page, loc in iter_windows(fetch, method, wins, workers=n, firsts=firsts, pool=pool, prefetched=pre):
+            yield page, loc
 
 
 def dedupe_records(method: str, pages: Iterator[tuple[int, Located]]) -> Iterator[tuple[int, Located]]:

@@ -10,13 +10,14 @@ import random
 import sqlite3
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
 
 from ipernity_nb import Client
 from ipernity_nb.errors import ParameterError
-from ipernity_nb.harvest import _slices, iter_windows
+from ipernity_nb.harvest import _slices, _split_pages, iter_windows, split_by_posted
 from ipernity_nb.paging import PagesNotFetchedError
 from ipernity_nb.sandbox import Sandbox
 from ipernity_nb.sandbox.seed import DEMO_DESKTOP_APP as APP
@@ -97,6 +98,101 @@ def test_slices_cover_the_range_disjointly():
         assert cut[0][0] == lo and cut[-1][1] == hi and len(cut) <= ways
         assert all(a <= b for a, b in cut)
         assert all(cut[i][1] + 1 == cut[i + 1][0] for i in range(len(cut) - 1))
+
+
+# --- split and pages in one pool: prefetched pages of fitting windows while probes go on --------
+
+
+class FakeSearch:
+    """doc.search over synthetic posting dates (skewed, so some slices need a second cut)."""
+
+    def __init__(self, n: int = 12_000, fail_page: int | None = None, seed: int = 11) -> None:
+        rng = random.Random(seed)
+        self.docs = sorted((int(rng.triangular(0, 100_000, 100_000)), i) for i in range(n))
+        self.calls: list[tuple] = []
+        self.lock = threading.Lock()
+        self.live = self.peak = 0
+        self.fail_page = fail_page
+        self.rng = random.Random(seed)
+
+    def __call__(self, method: str, params: dict, page: int | None) -> dict:
+        lo, hi = int(params.get("posted_min", 0)), int(params.get("posted_max", 10**9))
+        per, n = int(params["per_page"]), int(params.get("page", 1))
+        with self.lock:
+            self.calls.append((lo, hi, per, n, params.get("sort")))
+            self.live += 1
+            self.peak = max(self.peak, self.live)
+            delay = self.rng.random() * 0.003
+        try:
+            time.sleep(delay)  # answers land out of order
+            if per > 1 and n == self.fail_page and "posted_min" in params:
+                raise ConnectionError("connection reset by peer")
+            hits = [d for d in self.docs if lo <= d[0] <= hi]
+            if params.get("sort") == "posted-desc":
+                hits.reverse()
+            part = hits[(n - 1) * per : n * per]
+            docs = [{"doc_id": str(i), "dates": {"posted_at": str(t)}} for t, i in part]
+            pages = -(-len(hits) // per)
+            return {"docs": {"page": str(n), "pages": str(pages), "per_page": str(per), "total": str(len(hits)),
+                             "doc": docs}}  # fmt: skip
+        finally:
+            with self.lock:
+                self.live -= 1
+
+
+@pytest.mark.parametrize("workers", [3, 6, 8])
+@pytest.mark.parametrize("sort", ["posted-asc", "posted-desc"])
+def test_one_pool_split_gets_every_doc_once_in_order_and_no_page_twice(workers, sort):
+    api = FakeSearch()
+    rows = [r["doc_id"] for _, loc in _split_pages(api, "doc.search", {"per_page": 100, "sort": sort}, workers)
+            for r in loc.records]  # fmt: skip
+    truth = [str(i) for _, i in (api.docs if sort == "posted-asc" else reversed(api.docs))]
+    assert rows == truth  # exactly once each, in the global posted order
+    window_pages = [c for c in api.calls if c[2] == 100 and "posted_min"]
+    assert len(window_pages) == len(set(window_pages))  # no page fetched twice (probes and prefetch reused)
+    assert api.peak <= workers  # probes and pages share the one bounded pool
+
+
+def test_prefetched_pages_start_before_the_split_ends_and_are_reused():
+    api = FakeSearch()
+    pre: dict = {}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        wins, firsts = split_by_posted(api, "doc.search", {"per_page": 100}, workers=6, pool=pool, prefetched=pre)
+        assert 0 < len(pre) <= 6  # idle workers fetched later pages, at most `workers` held
+        assert all(p > 1 and 0 <= i < len(wins) for i, p in pre)
+        got = [(i, p) for i, p, _ in iter_windows(api, "doc.search", wins, workers=6, firsts=firsts, pool=pool,
+                                                  prefetched=pre)]  # fmt: skip
+    plan = [(i, p) for i, f in enumerate(firsts) for p in range(1, int(f["docs"]["pages"]) + 1)]
+    assert got == plan
+    final = {(w["posted_min"], w["posted_max"]) for w in wins}
+    recut = {(c[0], c[1]) for c in api.calls if c[2] == 100 and (c[0], c[1]) not in final} - {(0, 10**9)}
+    assert recut  # the skewed dates made some slice reach the cap: it was cut again
+    pages = [c for c in api.calls if (c[0], c[1]) in final]
+    assert len(pages) == len(set(pages)) == len(plan)  # probes and prefetched pages reused, none sent twice
+
+
+def test_prefetched_pages_taken_early_are_never_sent_again():
+    # window 0 has 7 pages and the cap is 2*workers=4: its pages 6 and 7 come prefetched, taken while
+    # nxt still lags behind them; they must not be submitted a second time
+    api = FakeApi()
+    plans = [{"text": w, "per_page": 10} for w in PAGES]
+    firsts = [api("doc.search", {**p, "page": 1}, 1) for p in plans]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pre = {(3, 6): pool.submit(api, "doc.search", {**plans[3], "page": 6}, 6),
+               (3, 7): pool.submit(api, "doc.search", {**plans[3], "page": 7}, 7)}  # fmt: skip
+        api.calls.clear()
+        got = [(i, p) for i, p, _ in iter_windows(api, "doc.search", plans, workers=2, firsts=firsts, pool=pool,
+                                                  prefetched=pre)]  # fmt: skip
+    assert got == expected()
+    assert sorted(api.calls) == sorted((w, p) for w in PAGES for p in range(2, PAGES[w] + 1) if (w, p) not in
+                                       {("d", 6), ("d", 7)})  # fmt: skip
+
+
+def test_a_failed_prefetched_page_raises_never_a_short_result():
+    api = FakeSearch(fail_page=2)
+    with pytest.raises(PagesNotFetchedError) as err:
+        list(_split_pages(api, "doc.search", {"per_page": 100}, 6))
+    assert 2 in err.value.pages and isinstance(err.value.__cause__, ConnectionError)
 
 
 # --- split=True on a sandbox with more than 3000 public docs --------------------------------------
