@@ -19,7 +19,7 @@ whose API answers each wait 50 ms (``--faults '{"latency": 0.05}'``, a realistic
    (each in a fresh child process, peak = VmHWM − RSS before the harvest);
 5. sandbox throughput: test.echo calls/s and 100-doc doc.search pages/s with 4 client threads.
 
-doc.search stops at 3000 results (ipernity-api.md §2.4), so N docs are harvested as N/2500
+doc.search stops at 3000 results (docs/protocol.md §2.4), so N docs are harvested as N/2500
 disjoint ``posted_min``/``posted_max`` windows of 25 pages each (found once before timing).
 """
 

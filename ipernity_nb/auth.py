@@ -1,6 +1,6 @@
 """Authorization: the :class:`Token`, the desktop (frob) and web (callback) flows, credentials.
 
-The flows follow ipernity-api.md §4 and are split into steps so a widget, a terminal or a
+The flows follow docs/protocol.md §4 and are split into steps so a widget, a terminal or a
 script can drive them::
 
     >>> from ipernity_nb import Client
@@ -79,7 +79,7 @@ FROB_TTL = 600.0
 
 
 def authorize_url(client: Client, perms: Mapping[str, str] | None, frob: str | None = None) -> str:
-    """The signed authorization link (ipernity-api.md §3.2: signed without a method name).
+    """The signed authorization link (docs/protocol.md §3.2: signed without a method name).
 
     Example (the published §3.2 vector):
         >>> from types import SimpleNamespace
@@ -163,7 +163,7 @@ class FlowStart:
 
 
 class DesktopFlow:
-    """The desktop (frob) flow, ipernity-api.md §4.3 — the default: it needs no callback.
+    """The desktop (frob) flow, docs/protocol.md §4.3 — the default: it needs no callback.
 
     Example:
         >>> flow = DesktopFlow()
@@ -206,7 +206,7 @@ class DesktopFlow:
 
 
 class WebFlow:
-    """The web (callback) flow, ipernity-api.md §4.2: the frob arrives on the app's callback URL.
+    """The web (callback) flow, docs/protocol.md §4.2: the frob arrives on the app's callback URL.
 
     Example:
         >>> flow = WebFlow()

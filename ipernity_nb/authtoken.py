@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCOPES", "SCOPE_LEVELS", "Token", "apply_token", "normalize_perms", "set_credentials"]
 
-#: Permission scopes in the order the site lists them (ipernity-api.md §4.1).
+#: Permission scopes in the order the site lists them (docs/protocol.md §4.1).
 SCOPES = ("doc", "blog", "post", "network", "profile")
 #: Levels each scope accepts; ``profile`` stops at write.
 SCOPE_LEVELS: dict[str, tuple[str, ...]] = {s: LEVELS for s in SCOPES} | {"profile": LEVELS[:3]}

@@ -4,7 +4,7 @@
 ``cache=CacheSettings(...)`` swaps the client's session for a :class:`HarvestSession`:
 
 * only GET answers of read methods are stored — never a POST (writes, uploads), never an
-  ``auth.*`` or ``upload.*`` method, never an error answer (ipernity-api.md §1.2, §5.1);
+  ``auth.*`` or ``upload.*`` method, never an error answer (docs/protocol.md §1.2, §5.1);
 * the key is a SHA-256 of the whole signed request (URL with ``api_key``, ``auth_token`` and
   ``api_sig``), so two tokens or two apps never share an entry, and no key reveals a secret;
 * the stored request URL and headers have ``auth_token``/``api_sig`` removed (requests-cache's

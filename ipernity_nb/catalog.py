@@ -1,7 +1,7 @@
 """The 102 API methods as frozen dataclasses, and parameter validation. Standard library only.
 
 The data is ``ipernity_nb/data/methods.json``, a copy of the shared method catalog
-(ipernity-methods.json, ipernity-api.md §6). :func:`validate` checks a call before anything
+(ipernity-methods.json, docs/protocol.md §6). :func:`validate` checks a call before anything
 is sent, with the same rules for the client, the widgets and the docs.
 
 Example:
@@ -43,15 +43,15 @@ __all__ = [
     "validate",
 ]
 
-#: Permission levels, weakest first (ipernity-api.md §4.1): each includes the lower ones.
+#: Permission levels, weakest first (docs/protocol.md §4.1): each includes the lower ones.
 LEVELS = ("none", "read", "write", "delete")
 
 #: Parameters every method accepts without listing them: credentials, the signature and
-#: ``lg``, which clients add to every call since the 2026 change (ipernity-api.md §8.1).
+#: ``lg``, which clients add to every call since the 2026 change (docs/protocol.md §8.1).
 IMPLICIT_PARAMS = frozenset({"api_key", "auth_token", "api_sig", "lg"})
 
 #: Where the live service fills a "required" parameter with the caller when a token is sent,
-#: although the catalog marks it required (ipernity-api.md §8.8, and the sandbox issue).
+#: although the catalog marks it required (docs/protocol.md §8.8, and the sandbox issue).
 CALLER_DEFAULTS: dict[str, frozenset[str]] = {
     "user.get": frozenset({"user_id"}),
     "doc.getList": frozenset({"user_id"}),
@@ -126,7 +126,7 @@ class Method:
 
     @property
     def is_write(self) -> bool:
-        """POST-only methods are the ones that change data (ipernity-api.md §1.2)."""
+        """POST-only methods are the ones that change data (docs/protocol.md §1.2)."""
         return self.http == "POST"
 
     @property
@@ -277,7 +277,7 @@ def _fail(method: str, p: Param, value: object, expected: str, message: str | No
 
 
 def _check_enum(method: str, p: Param, value: object) -> None:
-    # An enum documented as taking a comma list (doc.search media=photo,video, ipernity-api.md
+    # An enum documented as taking a comma list (doc.search media=photo,video, docs/protocol.md
     # §2.4 / Photini) accepts several allowed values; others take exactly one.
     multi = "comma" in p.doc.lower()
     if isinstance(value, dict) or (isinstance(value, (list, tuple, set)) and not multi):

@@ -2,7 +2,7 @@
 
 Every call is validated against the catalog before anything is sent, carries ``api_key``
 (and ``auth_token`` when a token is set) and is signed whenever the secret is known — signing
-an unsigned method is harmless (ipernity-api.md §3.3). Methods the catalog marks POST-only,
+an unsigned method is harmless (docs/protocol.md §3.3). Methods the catalog marks POST-only,
 and uploads, are POSTed; the rest use GET (§1.2).
 
 Example:
@@ -256,7 +256,7 @@ class Client(RequestMixin):
         (default: ``client.progress``). Pages after the first are fetched concurrently by
         ``workers`` threads (default ``client.workers``; 1 = sequential), rows kept in page order.
 
-        doc.search stops at 3000 results (ipernity-api.md §2.4). ``split=True`` (with
+        doc.search stops at 3000 results (docs/protocol.md §2.4). ``split=True`` (with
         ``pages="all"``) gets them all: the posted-date range (or your ``posted_min``/``posted_max``)
         is cut into windows of under 3000 by bisection on ``total``, every window's pages are
         fetched by the one pool, rows come window by window (oldest first; newest first for

@@ -121,7 +121,7 @@ _NEVER = ("", "0000-00-00 00:00:00", "0000-00-00")
 
 def _to_time(s: pd.Series) -> pd.Series:
     n = _numbers(s)
-    if n is not None:  # Unix seconds, 0 = never (ipernity-api.md §2.3)
+    if n is not None:  # Unix seconds, 0 = never (docs/protocol.md §2.3)
         return pd.to_datetime(n.where(n != 0), unit="s", utc=True).astype("datetime64[ns, UTC]")
     text = s.astype("string")
     text = text.mask(text.isin(_NEVER))

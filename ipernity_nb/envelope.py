@@ -1,6 +1,6 @@
 """Parse an API answer (JSON or XML) into the payload dict, or raise the matching error.
 
-Both formats give exactly the same dict (ipernity-api.md §2.2, §2.3): the payload is
+Both formats give exactly the same dict (docs/protocol.md §2.2, §2.3): the payload is
 everything beside ``api`` in the JSON envelope; in XML, attributes become keys, a text-only
 element becomes a string, an element with attributes *and* text keeps the text as
 ``"content"``, and list children (per :func:`ipernity_nb.shapes.is_list`, or any repeated
@@ -32,7 +32,7 @@ from .shapes import is_list
 
 __all__ = ["FORMATS", "parse", "xml_to_dict"]
 
-#: Output formats the client can read (ipernity-api.md §2.1; php and SOAP are not supported).
+#: Output formats the client can read (docs/protocol.md §2.1; php and SOAP are not supported).
 FORMATS = ("json", "xml")
 
 
@@ -87,7 +87,7 @@ def _parse_json(body: bytes | str, method: str | None, status: int | None, retry
 
 
 def _element(el: Element) -> str | dict:
-    """One XML element in the JSON shape (ipernity-api.md §2.3)."""
+    """One XML element in the JSON shape (docs/protocol.md §2.3)."""
     children = list(el)
     text = el.text if el.text is not None else ""
     if not el.attrib and not children:

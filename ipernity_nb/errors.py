@@ -305,7 +305,7 @@ class NotFoundError(APIError):
 
 @dataclass(frozen=True)
 class CodeInfo:
-    """One row of the API's generic error table (ipernity-api.md §5.1)."""
+    """One row of the API's generic error table (docs/protocol.md §5.1)."""
 
     code: int
     label: str

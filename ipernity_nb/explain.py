@@ -1,4 +1,4 @@
-"""A teaching aid: the request-signing steps of ipernity-api.md §3, shown one by one.
+"""A teaching aid: the request-signing steps of docs/protocol.md §3, shown one by one.
 
 :func:`explain_signature` computes a signature with :mod:`ipernity_nb.signing` (no second
 implementation) and shows the sorted pairs, the string that is hashed — with the secret
@@ -6,7 +6,7 @@ replaced by ``•••`` and the auth token masked — and the resulting ``api_
 renders as an HTML table in Jupyter and as plain text elsewhere. It never stores the secret
 or the token.
 
-Example (the worked example of ipernity-api.md §3.1):
+Example (the worked example of docs/protocol.md §3.1):
     >>> ex = explain_signature("doc.tags.add", {"doc_id": 1234, "keywords": "easy"},
     ...     api_key="6fa87ba500002712bd4eed6020f3bd72", secret="e9a599f0cf6ce193")
     >>> ex.string
@@ -46,7 +46,7 @@ class SignatureExplanation:
 
     def __str__(self) -> str:
         width = max((len(k) for k, _ in self.pairs), default=0)
-        lines = [f"Signing {self.what} (ipernity-api.md §3.1)", "1. parameters, sorted by name:"]
+        lines = [f"Signing {self.what} (docs/protocol.md §3.1)", "1. parameters, sorted by name:"]
         lines += [f"   {k.ljust(width)} = {v}" for k, v in self.pairs]
         if self.skipped:
             lines.append(f"   (not signed: {', '.join(self.skipped)})")
@@ -72,7 +72,7 @@ class SignatureExplanation:
         tail = f", then the method name <code>{escape(self.method)}</code>" if self.method else ""
         return (
             f'<div class="ipn-explain"><b>Signing {escape(self.what)}</b> '
-            "<small>(ipernity-api.md §3.1)</small>"
+            "<small>(docs/protocol.md §3.1)</small>"
             "<p>1. Every parameter sent, sorted by name:</p>"
             f'<table style="border-collapse:collapse"><tr><th>name</th><th>value</th></tr>{rows}</table>{skipped}'
             f"<p>2. Concatenate <i>name</i>+<i>value</i> with no separator{tail}, "
@@ -96,7 +96,7 @@ def explain_signature(
     """Explain how ``api_sig`` is computed for ``method`` with ``params``.
 
     ``api_key`` (and ``auth_token`` when ``token`` is given) are added as the client would;
-    ``method=None`` explains an authorization-link signature (ipernity-api.md §3.2).
+    ``method=None`` explains an authorization-link signature (docs/protocol.md §3.2).
 
     Example:
         >>> print(explain_signature(None, {"perm_network": "read"},

@@ -1,7 +1,7 @@
 """Decoded payloads -> typed pandas DataFrames. Pure functions, no I/O.
 
 Three steps, three modules: :mod:`ipernity_nb.rows` finds the records of an answer from the
-catalog's response shape (:func:`locate`, ipernity-api.md §2.4); :class:`Columns` (here)
+catalog's response shape (:func:`locate`, docs/protocol.md §2.4); :class:`Columns` (here)
 flattens them into columns; :mod:`ipernity_nb.dtypes` types each column by its field name
 (:data:`RULES`, :func:`classify`). This module is the public face of all three.
 

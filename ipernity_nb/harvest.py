@@ -2,7 +2,7 @@
 
 One bounded thread pool serves a whole harvest: every window's page 1 is fetched at once, then
 the remaining pages of all windows, yielded in window order then page order, each exactly once.
-``split=True`` lifts doc.search's 3000-result cap (ipernity-api.md §2.4): the posted-date range
+``split=True`` lifts doc.search's 3000-result cap (docs/protocol.md §2.4): the posted-date range
 is bisected (``posted_min``/``posted_max``, inclusive, whole seconds, so windows are disjoint)
 until every window's ``total`` is under the cap, and rows are de-duplicated by ``doc_id``.
 

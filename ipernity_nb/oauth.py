@@ -1,4 +1,4 @@
-"""OAuth 1.0a for ipernity (ipernity-api.md §4.4), with requests-oauthlib.
+"""OAuth 1.0a for ipernity (docs/protocol.md §4.4), with requests-oauthlib.
 
 The frob flow (:class:`ipernity_nb.auth.DesktopFlow`) is the default; this is for apps that
 already speak OAuth. ipernity supports OAuth 1.0/1.0a **without** ``oauth_verifier``, and

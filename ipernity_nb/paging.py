@@ -1,4 +1,4 @@
-"""Walking paginated answers (ipernity-api.md §2.4), shared by ``Client.walk`` and ``Client.frame``.
+"""Walking paginated answers (docs/protocol.md §2.4), shared by ``Client.walk`` and ``Client.frame``.
 
 List wrappers carry ``page``/``per_page``/``total``/``pages``, but not uniformly: some lack
 ``pages`` (derived from ``total``/``per_page``), some carry only ``count``, and an empty
@@ -37,7 +37,7 @@ __all__ = [
 #: with 6, 1.17 s with 8 (naive loop 5.94 s); with no latency the sandbox CPU is the floor (~0.6 s).
 DEFAULT_WORKERS = 6
 
-#: Methods whose results stop at a fixed number of items (ipernity-api.md §2.4).
+#: Methods whose results stop at a fixed number of items (docs/protocol.md §2.4).
 RESULT_CAPS = {"doc.search": 3000, "post.search": 3000}
 
 #: Fetch one page: (method, params, page) -> payload.

@@ -1,7 +1,7 @@
 """How ``Client`` makes one request: prepare, sign, send, retry, log (the one place it happens).
 
 Preparation validates against the catalog, adds ``api_key``/``auth_token``/``lg`` and signs
-(ipernity-api.md §3.3; the uploaded file is never signed, §8.2). Sending goes through the
+(docs/protocol.md §3.3; the uploaded file is never signed, §8.2). Sending goes through the
 client's ``requests`` session with its timeout and throttle; READ calls are retried per the
 client's :class:`~ipernity_nb.transport.RetryPolicy`, a write only when it never left this
 machine. Every attempt is one call-log row.
@@ -63,7 +63,7 @@ class RequestMixin:
         sent = catalog.validate(method, params, has_token=self.token is not None)
         if m.signed and not self._secret:
             raise ParameterError(
-                f"{method} must be signed (ipernity-api.md §3.3) but this Client has no API secret: "
+                f"{method} must be signed (docs/protocol.md §3.3) but this Client has no API secret: "
                 "pass it as Client(api_key, secret).",
                 method=method,
                 param="secret",
@@ -80,7 +80,7 @@ class RequestMixin:
             )
         sent["api_key"] = self.api_key
         if self.lg and "lg" not in sent:
-            sent["lg"] = self.lg  # the 2026 lg change, ipernity-api.md §8.1
+            sent["lg"] = self.lg  # the 2026 lg change, docs/protocol.md §8.1
         if self._secret:
             sent["api_sig"] = api_sig(sent, self._secret, method)  # the file is never signed (§8.2)
         return m, sent, upload

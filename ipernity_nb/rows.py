@@ -1,6 +1,6 @@
 """Where the rows of an answer are: the catalog's response shape -> records. Pure, no I/O.
 
-Which element becomes rows is read from the catalog's response root (ipernity-api.md §2.4):
+Which element becomes rows is read from the catalog's response root (docs/protocol.md §2.4):
 
 * a list wrapper root gives one row per repeated element: ``docs.doc[]``, ``albums.album[]``,
   ``network.user[]``, ``tags.tag[]``, ``methods.method[]``, ``tickets.ticket[]`` …;
@@ -136,7 +136,7 @@ def locate(method: str, payload: Mapping[str, Any]) -> Located:
 def _section_rows(m: catalog.Method, name: str, value: Any) -> tuple[list, bool]:
     """Rows of one root of a multi-root answer and whether it was a list.
 
-    A wrapper whose list key is absent (an empty list, ipernity-api.md §2.3) gives no rows
+    A wrapper whose list key is absent (an empty list, docs/protocol.md §2.3) gives no rows
     when the catalog knows it as a list wrapper (``prev`` of doc.getContext).
     """
     if isinstance(value, list):

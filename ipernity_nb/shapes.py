@@ -1,6 +1,6 @@
 """Which XML child elements are lists: the one rule shared by the XML parser and the tests.
 
-JSON answers always carry list children as arrays, even with one item (ipernity-api.md
+JSON answers always carry list children as arrays, even with one item (docs/protocol.md
 §2.3). XML cannot say so, so the parser needs to know which (parent, child) element pairs
 are lists. The rule: the parent is the child's plural (``docs``/``doc``, ``tags``/``tag``,
 ``medias``/``media``) or the pair is listed in :data:`LIST_PAIRS`. A test renders every
@@ -26,7 +26,7 @@ LIST_PAIRS = frozenset(
         ("visits", "user"),
         ("exif", "tag"),
         # per-item flags of bulk container writes (album.docs.add/remove/setList,
-        # group.docs.add/remove, folder.albums.add/remove), ipernity-api.md §5.2
+        # group.docs.add/remove, folder.albums.add/remove), docs/protocol.md §5.2
         ("album", "doc"),
         ("group", "doc"),
         ("folder", "album"),

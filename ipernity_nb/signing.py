@@ -1,4 +1,4 @@
-"""Request signatures, exactly as ipernity-api.md §3 describes them. Standard library only.
+"""Request signatures, exactly as docs/protocol.md §3 describes them. Standard library only.
 
 One rule turns Python values into the strings that are both signed and sent
 (:func:`param_str`); both sides of the wire (client and sandbox) use this module, so its
@@ -25,7 +25,7 @@ UNSIGNED_PARAMS = frozenset({"api_sig", "file"})
 def param_str(value: object) -> str:
     """Turn one Python value into the string that is signed and sent.
 
-    The rule (ipernity-api.md §3, §8.3):
+    The rule (docs/protocol.md §3, §8.3):
 
     * ``str`` is kept as is (raw UTF-8, never URL-encoded);
     * ``bool`` becomes ``"1"`` / ``"0"`` (checked before ``int``, since bool is an int);

@@ -1,6 +1,6 @@
 """Retries, backoff and client-side throttling for the HTTP layer of :class:`~ipernity_nb.Client`.
 
-What is retried (ipernity-api.md §5.1 for the codes):
+What is retried (docs/protocol.md §5.1 for the codes):
 
 * READ methods: connection errors, timeouts, HTTP 429/502/503/504, API codes 500/503 (service)
   and 112/113 (quotas) — waiting ``Retry-After`` when the server sends it, else exponential

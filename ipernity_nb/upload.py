@@ -1,6 +1,6 @@
 """Upload one file with a byte-level progress bar, wait for its ticket, get the new doc back.
 
-The ``file`` part is never signed (ipernity-api.md §3.1, §8.2): the other fields are validated
+The ``file`` part is never signed (docs/protocol.md §3.1, §8.2): the other fields are validated
 and signed by the client, then sent with the file in one multipart/form-data POST to
 ``upload.file`` (or ``upload.replace``, a PRO feature, §5.2). The multipart body is streamed
 from disk by :class:`MultipartBody` — a file-like object with a known length, so requests sends
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MultipartBody", "UploadError", "UploadTimeout", "send_file", "upload", "upload_params", "wait_tickets"]
 
-#: Most tickets one ``upload.checkTickets`` call takes (ipernity-api.md §6.4).
+#: Most tickets one ``upload.checkTickets`` call takes (docs/protocol.md §6.4).
 MAX_TICKETS = 50
 #: Visibility names -> (is_public, is_friend, is_family).
 VISIBILITY = {
@@ -62,7 +62,7 @@ def upload_params(
     keywords: str | list[str] | tuple[str, ...] | None = None,
     **params: Any,
 ) -> dict[str, Any]:
-    """Friendly names -> the API's upload parameters (ipernity-api.md §6.4, upload.file).
+    """Friendly names -> the API's upload parameters (docs/protocol.md §6.4, upload.file).
 
     ``visibility`` is one of public, private, friends, family, friends+family; ``geo`` is
     ``(lat, lng)`` (``(-999, -999)`` forces no location); ``album`` an album id;
@@ -237,7 +237,7 @@ def wait_tickets(
     """Poll ``upload.checkTickets`` until every ticket is done; ``{ticket: doc_id}``.
 
     Waits at least each pending ticket's ``eta`` between polls (clamped to
-    ``[min_wait, max_wait]``), never re-polls finished tickets (ipernity-api.md §6.5), and gives
+    ``[min_wait, max_wait]``), never re-polls finished tickets (docs/protocol.md §6.5), and gives
     up after ``timeout`` seconds with :class:`UploadTimeout`. An invalid or unknown ticket
     raises :class:`UploadError` naming it.
     """

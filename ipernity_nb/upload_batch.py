@@ -1,7 +1,7 @@
 """Upload a folder (or a list) of files: skip what is online, a few at once, one result table.
 
 Every file's MD5 is computed first and checked with ``doc.checkMD5`` (20 sums per call,
-ipernity-api.md §6.4): files already in the account are skipped, so a re-run after a failed
+docs/protocol.md §6.4): files already in the account are skipped, so a re-run after a failed
 or interrupted run picks up exactly where it stopped — the account itself is the journal,
 nothing is written into your folder. Two local files with the same bytes are uploaded once
 (the second is marked ``duplicate``). Uploads run in a small thread pool under one progress

@@ -96,7 +96,7 @@ def consent(
     """Open the authorize link (logged in already) and click approve or deny on form "fa".
 
     When the app already holds these rights the site shows ``<div class="ok">`` and approves
-    without a form (ipernity-api.md §8.14); that page is returned for ``approve``.
+    without a form (docs/protocol.md §8.14); that page is returned for ``approve``.
     """
     page = session.get(authorize_url, timeout=10, allow_redirects=follow)
     if page.is_redirect:

@@ -1,6 +1,6 @@
 """Payload fixtures shared by test_envelope and test_frames: one answer in JSON and in XML.
 
-Shapes follow ipernity-api.md §2.5 (doc.search hit list, doc.get, album.getList …) with the
+Shapes follow docs/protocol.md §2.5 (doc.search hit list, doc.get, album.getList …) with the
 live conventions of §2.3: strings everywhere, lists always arrays.
 """
 

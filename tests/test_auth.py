@@ -87,7 +87,7 @@ def test_normalize_perms_rejects_bad_scope_and_level() -> None:
 
 
 def test_authorize_url_reproduces_published_vector() -> None:
-    # ipernity-api.md §3.2: signed without a method name
+    # docs/protocol.md §3.2: signed without a method name
     c = SimpleNamespace(
         api_key="6fa87ba500002712bd4eed6020f3bd72", _secret="e9a599f0cf6ce193", site_url="http://www.ipernity.com"
     )

@@ -14,7 +14,7 @@ from ipernity_nb.errors import ParameterError, UnknownMethodError
 def test_catalog_has_the_102_methods_with_documented_counts():
     ms = catalog.methods()
     assert len(ms) == 102
-    # ipernity-api.md §6.2: 54 need a token, 44 POST-only, 57 signed, params known for 92.
+    # docs/protocol.md §6.2: 54 need a token, 44 POST-only, 57 signed, params known for 92.
     assert sum(m.auth == "required" for m in ms.values()) == 54
     assert sum(m.http == "POST" for m in ms.values()) == 44
     assert sum(m.signed for m in ms.values()) == 57

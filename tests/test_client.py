@@ -209,7 +209,7 @@ def test_frame_all_pages_gets_every_record(client, capsys):
 
 
 def test_walk_count_only_list_without_pages(client):
-    # album.getList answers count/total but no pages (ipernity-api.md §2.4)
+    # album.getList answers count/total but no pages (docs/protocol.md §2.4)
     first = client.call("album.getList", user_id=284001, per_page=3)["albums"]
     assert "pages" not in first
     records = list(client.walk("album.getList", user_id=284001, per_page=3))
@@ -323,7 +323,7 @@ class Fake:
         if self.mode == "ratelimit":
             body = {"api": {"status": "error", "code": "113", "message": "Client IP Quota Error"}}
             return Response(json.dumps(body), headers={"Retry-After": "7"}, mimetype="application/json")
-        if self.mode == "bigsearch":  # 5000 hits: doc.search must stop at 3000 (ipernity-api.md §2.4)
+        if self.mode == "bigsearch":  # 5000 hits: doc.search must stop at 3000 (docs/protocol.md §2.4)
             page, per = int(values["page"]), int(values["per_page"])
             docs = [{"doc_id": str((page - 1) * per + i + 1)} for i in range(per)]
             return ok({"docs": {"page": str(page), "pages": "50", "per_page": str(per), "total": "5000", "doc": docs}})

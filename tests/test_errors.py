@@ -25,7 +25,7 @@ from ipernity_nb.errors import (
     redact,
 )
 
-# ipernity-api.md §5.1, written out here independently of errors.CODES.
+# docs/protocol.md §5.1, written out here independently of errors.CODES.
 EXPECTED = {
     100: AuthError,
     101: AuthError,
@@ -105,7 +105,7 @@ def _package_modules():
 
 
 def test_every_error_class_lives_in_errors_and_is_drawn_in_the_tree():
-    """design.md: errors.py holds the one tree, drawn in its docstring; feature modules re-export."""
+    """errors.py holds the one tree, drawn in its docstring; feature modules re-export."""
     elsewhere, undrawn = [], []
     for mod in _package_modules():
         for name, obj in vars(mod).items():

@@ -1,4 +1,4 @@
-"""explain_signature: the signing steps of ipernity-api.md §3, with secrets masked."""
+"""explain_signature: the signing steps of docs/protocol.md §3, with secrets masked."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ SECRET = "e9a599f0cf6ce193"
 def test_reproduces_the_worked_example_in_text() -> None:
     ex = explain_signature("doc.tags.add", {"doc_id": 1234, "keywords": "easy"}, api_key=KEY, secret=SECRET)
     text = str(ex)
-    # ipernity-api.md §3.1: the string hashed and the published signature.
+    # docs/protocol.md §3.1: the string hashed and the published signature.
     assert f"api_key{KEY}doc_id1234keywordseasydoc.tags.add{MASK}" in text
     assert "a269b218feb341ef03bc093a0f2c8078" in text
     assert ex.api_sig == "a269b218feb341ef03bc093a0f2c8078"
@@ -36,7 +36,7 @@ def test_reproduces_the_worked_example_in_html() -> None:
 def test_authorization_link_has_no_method_name() -> None:
     ex = explain_signature(None, {"perm_network": "read"}, api_key=KEY, secret=SECRET)
     assert ex.string == f"api_key{KEY}perm_networkread{MASK}"
-    assert ex.api_sig == "da183021cd39461108770b822fcd9398"  # ipernity-api.md §3.2
+    assert ex.api_sig == "da183021cd39461108770b822fcd9398"  # docs/protocol.md §3.2
     assert "authorization link" in str(ex)
 
 

@@ -84,7 +84,7 @@ def test_failed_page_raises_naming_the_missing_pages(client):
 
 
 def test_search_cap_limits_pages_fetched():
-    """doc.search stops at 3000 results (ipernity-api.md §2.4), whatever total the answer claims."""
+    """doc.search stops at 3000 results (docs/protocol.md §2.4), whatever total the answer claims."""
     asked: list[int] = []
     lock = threading.Lock()
 

@@ -5,7 +5,7 @@ errors, uses the environment's ``python3`` kernel, saves no widget state, marks 
 that teach something with ``# NBVAL_CHECK_OUTPUT``, titles and labels its plots, and contains
 no API secret, auth token, frob, ``api_sig`` value or absolute local path — in sources,
 outputs or metadata. The one signature allowed is the public worked example of
-ipernity-api.md §3.1 (its key and secret are published, so its signature is too).
+docs/protocol.md §3.1 (its key and secret are published, so its signature is too).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ EXPECTED = [
 ]
 OFFLINE_LINE = "Runs offline against the embedded sandbox; see notebook 6 for the real API."
 
-#: The published worked example of ipernity-api.md §3.1/§3.2: key, secret and signatures are public.
+#: The published worked example of docs/protocol.md §3.1/§3.2: key, secret and signatures are public.
 PUBLISHED_EXAMPLE = {
     "6fa87ba500002712bd4eed6020f3bd72",  # example api_key
     "e9a599f0cf6ce193",  # example secret

@@ -1,5 +1,5 @@
 """OAuth 1.0a end to end against the sandbox: request -> consent page -> access -> signed calls,
-and the OAuth error codes 130-135 (ipernity-api.md §4.4, §5.1).
+and the OAuth error codes 130-135 (docs/protocol.md §4.4, §5.1).
 
 The client signs with requests-oauthlib; the sandbox verifies with its own stdlib HMAC-SHA1.
 """

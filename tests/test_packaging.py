@@ -61,7 +61,7 @@ def test_all_is_sorted_and_importable():
 
 
 # Leaves first: errors, signing, catalog, shapes (stdlib) -> frames -> client -> auth -> widgets.
-# The sandbox imports only the leaves; the client never imports the sandbox (design.md).
+# The sandbox imports only the leaves; the client never imports the sandbox.
 LEAVES = {"errors", "signing", "catalog", "shapes"}
 ONLY_LEAVES = {"errors", "signing", "catalog", "shapes", "sandbox"}
 FORBIDDEN = {

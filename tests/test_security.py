@@ -70,7 +70,7 @@ def row(sb, sql: str, *args):
 
 # --- every method: 106 without a token, 110 with too few rights -------------------------------
 
-#: The live service answers 103 to doc.albums.add (ipernity-api.md; test_sandbox_protocol.py): no auth step.
+#: The live service answers 103 to doc.albums.add (docs/protocol.md; test_sandbox_protocol.py): no auth step.
 LIVE_103 = {"doc.albums.add"}
 NEEDS_TOKEN = sorted(n for n, m in catalog.methods().items() if m.needs_token and n not in LIVE_103)
 WITH_LEVEL = sorted(n for n in NEEDS_TOKEN if catalog.get(n).permission and catalog.get(n).permission[1] != "none")

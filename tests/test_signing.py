@@ -1,4 +1,4 @@
-"""Known-answer tests for request signatures (ipernity-api.md §3).
+"""Known-answer tests for request signatures (docs/protocol.md §3).
 
 Each vector writes the exact string that is hashed by hand; the test hashes that literal with
 hashlib and checks that api_sig, given the parameter dict, produces the same digest. The two

@@ -1,7 +1,7 @@
 """The sandbox's WSGI application: URL map and the ONE API dispatcher.
 
 Every API call goes through :meth:`SandboxApp.api`, which checks, in the live service's
-order (ipernity-api.md §5.1): key (100/101), format (102), method (103), POST (120),
+order (docs/protocol.md §5.1): key (100/101), format (102), method (103), POST (120),
 signature (104/105), token (106/107), closed account (108), permission (110). Handlers only
 ever see well-formed credentials; they run inside a transaction so a failed write changes
 nothing, and any exception they raise becomes API error 500, never an HTTP 500.
@@ -56,7 +56,7 @@ log = logging.getLogger("ipernity_nb.sandbox")
 
 #: Tunables, overridable with ``Sandbox(**config)``.
 DEFAULT_CONFIG: dict[str, Any] = {
-    "frob_ttl": 600,  # seconds a frob stays usable (ipernity-api.md §8.11: "within minutes")
+    "frob_ttl": 600,  # seconds a frob stays usable (docs/protocol.md §8.11: "within minutes")
     "session_ttl": 14 * 24 * 3600,
     "upload_delay": 1.0,  # seconds an async=1 upload stays pending (upload.checkTickets eta)
     "max_upload_bytes": 64 * 1024 * 1024,  # above: upload.file code 2, whatever the account
@@ -114,7 +114,7 @@ class SandboxApp:
             ],
             strict_slashes=False,
             # /api/<m>/json must not 308 to /api/<m>: a redirect doubles every call and breaks
-            # OAuth signatures, which cover the URL as sent (ipernity-api.md §4.4)
+            # OAuth signatures, which cover the URL as sent (docs/protocol.md §4.4)
             redirect_defaults=False,
         )
 
@@ -274,7 +274,7 @@ class SandboxApp:
 
     def _caller(self, key: str, token: str, method: catalog.Method) -> tuple[sqlite3.Row, dict[str, str]]:
         """The token's user and rights: 107 unknown/revoked token (or another app's), 108 closed
-        account, 110 rights below the method's permission (ipernity-api.md §5.1)."""
+        account, 110 rights below the method's permission (docs/protocol.md §5.1)."""
         with self.state.connection() as db:
             row = db.execute(
                 "SELECT * FROM tokens WHERE token = ? AND api_key = ? AND revoked = 0", (token, key)

@@ -7,7 +7,7 @@ Two switches, both held on the app instance (never module globals) and changeabl
   ``ip_per_<unit>`` with unit ``second``/``minute``/``hour``/``day``. Over the limit the API
   answers, as the live service does, an HTTP 200 envelope with code 112 "Application Quota
   Error" (per ``api_key``) or 113 "Client IP Quota Error" (per remote address), plus an HTTP
-  ``Retry-After`` header (seconds to the end of the fixed window; ipernity-api.md §5.1).
+  ``Retry-After`` header (seconds to the end of the fixed window; docs/protocol.md §5.1).
   Order (our choice, the live order is not documented): 113 is counted for every API request
   before any check (a flood of bad keys still exhausts the address); 112 right after the key
   checks 100/101 (it is per application, so it needs a valid key), before format/method/

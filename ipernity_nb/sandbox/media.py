@@ -1,6 +1,6 @@
 """Media URLs and image bytes for the sandbox: thumbnails that really render in a notebook.
 
-URLs follow the live shape (ipernity-api.md §6.5) under the sandbox's own root::
+URLs follow the live shape (docs/protocol.md §6.5) under the sandbox's own root::
 
     {base}/media/{farm}/{(doc_id // 100) % 100:02}/{doc_id % 100:02}/{doc_id}.{secret}.{label}.{ext}
 
@@ -24,7 +24,7 @@ from functools import lru_cache
 
 __all__ = ["LABELS", "doc_from_path", "image_png", "media_url", "thumb_dims"]
 
-#: Thumbnail labels (ipernity-api.md §6.4); ``x`` labels are square crops.
+#: Thumbnail labels (docs/protocol.md §6.4); ``x`` labels are square crops.
 LABELS = ("75x", "100", "240", "250x", "500", "560", "640", "800", "1024", "1600", "2048")
 
 _PATH = re.compile(r"^/media/(\d+)/(\d\d)/(\d\d)/(\d+)\.([0-9a-f]+)\.([0-9a-z]+)\.([0-9a-z]+)$")

@@ -1,6 +1,6 @@
 """OAuth 1.0a in the sandbox: ``/apps/oauth/request|authorize|access`` and OAuth-signed API calls.
 
-Follows ipernity-api.md §4.4: the consumer key is the API key, HMAC-SHA1 signatures per
+Follows docs/protocol.md §4.4: the consumer key is the API key, HMAC-SHA1 signatures per
 RFC 5849 (computed here with the standard library, independently of the client's
 requests-oauthlib), permissions ride on the authorize URL (``perm_doc=write``), and there is
 **no** ``oauth_verifier``. OAuth parameters are read from the ``Authorization: OAuth …``

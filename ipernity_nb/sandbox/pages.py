@@ -39,7 +39,7 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e4e7ec}
 td.yes{color:#137333} td.no{color:#b3261e}
 """
 
-#: What each scope and level lets an app do, in words (ipernity-api.md §4.1).
+#: What each scope and level lets an app do, in words (docs/protocol.md §4.1).
 RIGHTS = {
     "doc": ("your photos, videos and documents", "see", "add and edit", "delete"),
     "blog": ("your blog", "read", "write in", "delete posts of"),
@@ -78,7 +78,7 @@ def consent_form(
     *,
     how: str = "",
 ) -> str:
-    """The consent body both flows show (ipernity-api.md §4): the rights asked in words and
+    """The consent body both flows show (docs/protocol.md §4): the rights asked in words and
     ``<form name="fa" method="post">`` carrying ``params`` and the CSRF token back, with
     approve/deny buttons. ``how`` names the flow in the question (`` (OAuth)``)."""
     rights = "".join(f"<li>{esc(rights_words(s, lv))}</li>" for s, lv in perms.items())

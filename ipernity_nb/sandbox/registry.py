@@ -4,9 +4,9 @@ Every emulated method is a function ``(ctx: Ctx) -> dict`` registered with
 ``@handler("doc.get")``. It returns the payload (what sits beside ``api`` in the JSON
 envelope) and raises :class:`Fault` for API errors. The dispatcher (``sandbox.app``) has
 already checked key, format, method, POST, signature, token, account and permission
-(ipernity-api.md §5.1) and opened the database transaction in ``ctx.db``.
+(docs/protocol.md §5.1) and opened the database transaction in ``ctx.db``.
 
-Payload conventions, so that JSON and XML render from one structure (ipernity-api.md §2.3):
+Payload conventions, so that JSON and XML render from one structure (docs/protocol.md §2.3):
 
 * every scalar is a ``str`` (use :func:`s` / :func:`b`): ``"1"``/``"0"`` for flags, Unix
   seconds for times;
@@ -55,7 +55,7 @@ class Text(str):
 class Fault(Exception):
     """An API error answered as ``{"api": {"status": "error", "code", "message"}}``.
 
-    ``message`` is the short label (ipernity-api.md §2.2). ``retry_after`` adds an HTTP
+    ``message`` is the short label (docs/protocol.md §2.2). ``retry_after`` adds an HTTP
     ``Retry-After`` header (rate limits); ``http_status`` overrides the HTTP status (200).
     """
 

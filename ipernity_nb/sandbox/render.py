@@ -1,4 +1,4 @@
-"""The one place payloads become JSON or XML envelopes (ipernity-api.md §2.2, §2.3).
+"""The one place payloads become JSON or XML envelopes (docs/protocol.md §2.2, §2.3).
 
 Payload conventions are those of :mod:`ipernity_nb.sandbox.registry`: strings everywhere,
 :class:`~ipernity_nb.sandbox.registry.Text` for text child elements, ``"content"`` for an

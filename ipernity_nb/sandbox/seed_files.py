@@ -1,7 +1,7 @@
 """Seed: the original file of a doc — pixel size, bytes, length, file name and EXIF — by media type.
 
 Dimensions follow the kind of camera (DSLR, compact, phone); EXIF is the tag list ``doc.getExif``
-answers (ipernity-api.md §6.4), written only for photos with a shooting date.
+answers (docs/protocol.md §6.4), written only for photos with a shooting date.
 
 Example:
     >>> import random

@@ -1,4 +1,4 @@
-"""The site pages a user sees while authorizing an app (ipernity-api.md §4.2, §4.3, §8.14).
+"""The site pages a user sees while authorizing an app (docs/protocol.md §4.2, §4.3, §8.14).
 
 * ``GET/POST /login`` (``username``, ``password``, ``next``) sets an HttpOnly, SameSite=Lax
   session cookie; the login form's CSRF token is tied to a pre-session cookie.

@@ -41,7 +41,7 @@ __all__ = [
 
 log = logging.getLogger("ipernity_nb.sandbox")
 
-#: Permission scopes a token carries, in the order auth.* report them (ipernity-api.md §4.1).
+#: Permission scopes a token carries, in the order auth.* report them (docs/protocol.md §4.1).
 PERM_SCOPES = ("doc", "blog", "post", "network", "profile")
 
 
@@ -60,7 +60,7 @@ def check_password(stored: str, password: str) -> bool:
 
 
 def new_frob() -> str:
-    """A frob shaped like the live ones: ``<digits>-<hex>`` (ipernity-api.md §4.3)."""
+    """A frob shaped like the live ones: ``<digits>-<hex>`` (docs/protocol.md §4.3)."""
     return f"{secrets.randbelow(9 * 10**8) + 10**8}-{secrets.token_hex(6)}"
 
 

@@ -5,7 +5,7 @@ faves.docs.getList, explore.*) builds its hits with :func:`doc_records` (batched
 per block for the whole page, never one per doc) and filters rows with
 :func:`visible_docs_clause`. ``doc.get`` uses :func:`doc_full`.
 
-Who sees what (ipernity-api.md §6.4) lives in :mod:`ipernity_nb.sandbox.visibility`; its
+Who sees what (docs/protocol.md §6.4) lives in :mod:`ipernity_nb.sandbox.visibility`; its
 functions are re-exported here, where the handlers import them from.
 
 Not emulated: the live service's per-user download/print settings (``can.download`` is
@@ -60,7 +60,7 @@ __all__ = [
     "visible_docs_clause",
 ]
 
-#: Licenses a visitor may download under (Creative Commons and copyleft, ipernity-api.md §6.4).
+#: Licenses a visitor may download under (Creative Commons and copyleft, docs/protocol.md §6.4).
 _FREE_LICENSES = frozenset({1, 3, 5, 7, 9, 11, 255})
 #: Size assumed for thumbnails of docs without pixel dimensions (audio/other get an icon).
 _ICON = (500, 500)
@@ -70,7 +70,7 @@ def fetch_doc(ctx: Ctx, doc_id: int | None, *, owner_only: bool = False) -> sqli
     """The ``docs`` row of ``doc_id`` if the caller may see it (or owns it, with ``owner_only``).
 
     Raises ``Fault(1, "Document not found")`` otherwise — the live service answers the same
-    for a missing doc and for one the caller may not see (ipernity-api.md §5.2).
+    for a missing doc and for one the caller may not see (docs/protocol.md §5.2).
     """
     row = None
     if doc_id is not None and doc_id > 0:
@@ -115,14 +115,14 @@ def thumb_block(ctx: Ctx, row: Mapping[str, Any], label: str = "75x") -> dict[st
 
 
 def thumbs_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Every thumbnail label (ipernity-api.md §6.4), smallest first."""
+    """Every thumbnail label (docs/protocol.md §6.4), smallest first."""
     return [thumb_block(ctx, row, label) for label in LABELS]
 
 
 def medias_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
     """Playable renditions: mp4 for video, mp3 for audio; none for photos and other files.
 
-    The attribute ``lenght`` keeps the live sample's spelling (ipernity-api.md §2.5).
+    The attribute ``lenght`` keeps the live sample's spelling (docs/protocol.md §2.5).
     """
     doc_id, secret, farm = int(row["doc_id"]), row["secret"], int(row["farm"])
     if row["media"] == "video":
@@ -215,7 +215,7 @@ def doc_records(
     """List records for many ``docs`` rows, with each optional block fetched once for all rows.
 
     Always: ``doc_id, title, media, license, safety``, ``owner{user_id, username}`` and one
-    ``thumb``. ``extra`` (ipernity-api.md §6.4): ``owner`` (adds realname/alias/is_pro),
+    ``thumb``. ``extra`` (docs/protocol.md §6.4): ``owner`` (adds realname/alias/is_pro),
     ``dates``, ``count``, ``license``, ``medias``, ``geo`` (docs with a location), ``original``
     (owner or downloadable licence), ``md5``, ``link``.
     """
@@ -264,7 +264,7 @@ def doc_record(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = froze
 
 
 def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozenset()) -> dict:
-    """The ``doc`` block of ``doc.get`` (ipernity-api.md §2.5), for a row the caller may see.
+    """The ``doc`` block of ``doc.get`` (docs/protocol.md §2.5), for a row the caller may see.
 
     ``extra``: ``tags``, ``notes``, ``geo``, ``md5``. ``original`` appears for the owner or
     when ``can.download`` is 1.

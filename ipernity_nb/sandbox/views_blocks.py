@@ -94,7 +94,7 @@ def doc_tag_rows(db: sqlite3.Connection, doc_id: int) -> tuple[list[Any], list[A
 
 
 def tags_block(ctx: Ctx, doc_id: int) -> dict:
-    """``{"total", "tag": [...]}``: keyword tags then member tags (ipernity-api.md §6.4 ``type``).
+    """``{"total", "tag": [...]}``: keyword tags then member tags (docs/protocol.md §6.4 ``type``).
 
     Member tags carry ``tag_id`` = the member's user id, which ``doc.tags.remove`` accepts.
     """
@@ -112,7 +112,7 @@ def tags_block(ctx: Ctx, doc_id: int) -> dict:
 
 
 def notes_block(ctx: Ctx, doc_id: int) -> dict:
-    """``{"total", "note": [...]}``; each note's text is its element content (ipernity-api.md §2.3)."""
+    """``{"total", "note": [...]}``; each note's text is its element content (docs/protocol.md §2.3)."""
     rows = ctx.db.execute(
         "SELECT n.*, u.username, m.username AS membername FROM notes n "
         "LEFT JOIN users u ON u.user_id = n.user_id LEFT JOIN users m ON m.user_id = n.member_id "

@@ -1,6 +1,6 @@
 """Who sees what in the sandbox: the share and permission rules, as Python and as SQL.
 
-Visibility (schema.sql header, ipernity-api.md §6.4): ``share`` 4 is public; 1 family,
+Visibility (schema.sql header, docs/protocol.md §6.4): ``share`` 4 is public; 1 family,
 2 friends, 3 friends+family are granted by the OWNER's ``network`` row naming the caller
 (``network.user_id = owner``, ``contact_id = caller``, not blocked); 0 is private. The owner
 always sees their docs; anonymous callers see public docs only. Docs of closed accounts
@@ -41,7 +41,7 @@ def visible_docs_clause(ctx: Ctx, alias: str = "d") -> tuple[str, list]:
     """
     a = alias
     uid = ctx.user_id
-    # Docs of closed accounts are gone for everyone (ipernity-api.md §5.2 "closed/suspended").
+    # Docs of closed accounts are gone for everyone (docs/protocol.md §5.2 "closed/suspended").
     open_owner = f"{a}.owner_id NOT IN (SELECT user_id FROM users WHERE is_closed = 1)"
     if uid is None:
         return f"({a}.share = 4 AND {open_owner})", []
@@ -57,7 +57,7 @@ def visible_docs_clause(ctx: Ctx, alias: str = "d") -> tuple[str, list]:
 def safety_clause(ctx: Ctx, alias: str = "d", param: str = "safesurf") -> tuple[str, list]:
     """SQL filter for the ``safesurf`` parameter: docs whose safety level is at most its value.
 
-    Safety levels are 1 all audiences, 2 not for all, 3 adults only (ipernity-api.md §6.4).
+    Safety levels are 1 all audiences, 2 not for all, 3 adults only (docs/protocol.md §6.4).
     Absent or out-of-range values filter nothing (``"1"``, no args).
     """
     level = ctx.int(param)

@@ -13,7 +13,7 @@ Choices made here (documented because they are visible to users):
 * booleans use a three-way ``ToggleButtons`` (not sent / yes 1 / no 0): a plain checkbox has
   only two states and could not leave the parameter out;
 * timestamps use a ``NaiveDatetimePicker`` read as UTC and sent as Unix seconds
-  (ipernity-api.md §2.3); clearing it means "not sent";
+  (docs/protocol.md §2.3); clearing it means "not sent";
 * lists with known values (``extra``, ``license``) use ``SelectMultiple``; free lists (ids,
   tags) a comma-separated ``Text``.
 
@@ -254,7 +254,7 @@ def widget_from_param(param: Param, *, required: bool | None = None) -> ParamCon
     """Build the control for one catalog parameter (see the module docstring for the choices).
 
     ``required`` overrides ``param.required`` (the form relaxes caller defaults when a token
-    is present, ipernity-api.md §8.8).
+    is present, docs/protocol.md §8.8).
 
     Example:
         >>> from ipernity_nb import catalog

@@ -1,6 +1,6 @@
 """MethodForm: pick any catalog method, fill its parameters, run it, see a table or a tree.
 
-The form is generated from the catalog (ipernity-api.md §6): one control per parameter
+The form is generated from the catalog (docs/protocol.md §6): one control per parameter
 (:mod:`.controls`), the same validation as the client (:func:`ipernity_nb.catalog.validate`),
 errors shown next to the fields, the call run in a worker thread so other cells keep working,
 and a "code" line reproducing the result without any credential.
@@ -364,7 +364,7 @@ class MethodForm(w.VBox):
     def _all_pages(self, m: catalog.Method, values: dict[str, object]) -> Any:
         """Every page, as ``client.frame(..., pages="all")`` walks them, with the progress bar.
 
-        Uses the client's page walker (ipernity-api.md §2.4: pages/total, the 3000-result cap).
+        Uses the client's page walker (docs/protocol.md §2.4: pages/total, the 3000-result cap).
         """
         from ..frames import frame_from_records
         from ..paging import iter_pages, pages_expected

@@ -28,7 +28,7 @@ _MAX_ROWS = 50
 def is_tabular(method: str, payload: Mapping) -> bool:
     """Whether a payload is a list of records (shown as a DataFrame) rather than one object.
 
-    Uses the same rows rule as :func:`ipernity_nb.frames.locate` (ipernity-api.md §2.4), so the
+    Uses the same rows rule as :func:`ipernity_nb.frames.locate` (docs/protocol.md §2.4), so the
     form shows a table exactly when ``client.frame`` gives one row per record.
     """
     from ..frames import locate
@@ -122,7 +122,7 @@ def code_line(method: str, params: Mapping[str, object], *, tabular: bool, pages
 
 
 def _rights_html(m: Method, has_token: bool, rights: Mapping[str, str] | None) -> str:
-    """What the method needs (ipernity-api.md §4.1) and whether the current token has it."""
+    """What the method needs (docs/protocol.md §4.1) and whether the current token has it."""
     perm = f"{m.permission[0]}:{m.permission[1]}" if m.permission else ""
     if m.needs_token:
         need = f"Needs a token with <b>{perm}</b>." if perm else "Needs a token."

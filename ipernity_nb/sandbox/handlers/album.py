@@ -1,6 +1,6 @@
 """``album.*`` read methods: get, getList, getFaves, getVisitors, docs.getList, docs.getContext.
 
-Shapes follow ipernity-api.md §2.4-2.5 and the catalog ``response_fields``: ``album.getList``
+Shapes follow docs/protocol.md §2.4-2.5 and the catalog ``response_fields``: ``album.getList``
 carries ``count`` but no ``pages`` (§2.4 quirk); ``album.docs.getList`` nests
 ``album.docs.doc[]``. Albums are visible to everyone; their docs are filtered per caller
 (views.visible_docs_clause), and ``count.docs`` counts the docs the caller may see.

@@ -3,7 +3,7 @@
 POST only and token scope ``doc:write`` (``doc:delete`` for delete) are checked by the
 dispatcher; here every album must be the caller's (else code 1 "Album not found") and every
 doc must be the caller's. Validation happens before the first write, so a failed call
-changes nothing. Bulk answers carry per-item ``added``/``error`` flags (ipernity-api.md §5.2).
+changes nothing. Bulk answers carry per-item ``added``/``error`` flags (docs/protocol.md §5.2).
 Removing the last doc of an album destroys the album, and a folder left without albums goes
 with it (§6.5).
 

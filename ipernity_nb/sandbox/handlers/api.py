@@ -1,4 +1,4 @@
-"""``api.methods.*``: the method index, generated from the catalog (ipernity-api.md §6.1).
+"""``api.methods.*``: the method index, generated from the catalog (docs/protocol.md §6.1).
 
 Shapes follow the live dumps (rcw-2's ``api.methods.getList/json``, oneyoung's
 ``api.methods.get``): flags as ``"0"``/``"1"`` in ``authentication``, ``permissions`` as
@@ -61,5 +61,5 @@ def get(ctx: Ctx) -> dict:
     return {"method": rec}
 
 
-# The live service lists doc.albums.add but answers "Method not found" (ipernity-api.md §8.6).
-not_emulated("doc.albums.add", "the live service answers 103 Method not found (ipernity-api.md §8.6)")
+# The live service lists doc.albums.add but answers "Method not found" (docs/protocol.md §8.6).
+not_emulated("doc.albums.add", "the live service answers 103 Method not found (docs/protocol.md §8.6)")

@@ -1,4 +1,4 @@
-"""``auth.*``: frobs and tokens of the desktop and web flows (ipernity-api.md §4.2, §4.3).
+"""``auth.*``: frobs and tokens of the desktop and web flows (docs/protocol.md §4.2, §4.3).
 
 Not emulated: ``extra=pref`` (member preferences) is accepted and ignored; tokens never
 expire (the live ones last until revoked, too).
@@ -14,7 +14,7 @@ from ..state import PERM_SCOPES, insert_token, new_frob
 
 
 def _error(ctx: Ctx, code: int) -> Fault:
-    """A method-specific error with the catalog's label (ipernity-api.md §5.2)."""
+    """A method-specific error with the catalog's label (docs/protocol.md §5.2)."""
     return Fault(code, dict(ctx.method.errors).get(code, "Service error"))
 
 

@@ -4,7 +4,7 @@ No handler lives here: record builders and lookups used by ``album``, ``album_wr
 ``folder``, ``group``, ``faves_albums``, ``network``, ``post`` and ``user``. Doc records
 and doc visibility come from :mod:`ipernity_nb.sandbox.views` (one serializer for docs).
 
-Visibility rules (ipernity-api.md §6.4, schema.sql header): albums, folders and public
+Visibility rules (docs/protocol.md §6.4, schema.sql header): albums, folders and public
 groups are visible to everyone, but what they *contain* is filtered per caller; counts of
 docs inside a container are the docs the caller may see (the owner sees all of them).
 Posts follow the docs' ``share`` rule.
@@ -51,12 +51,12 @@ __all__ = [
     "visitors_payload",
 ]
 
-#: A doc can sit in at most this many albums (per-item ``error="1"`` beyond, ipernity-api.md §5.2).
+#: A doc can sit in at most this many albums (per-item ``error="1"`` beyond, docs/protocol.md §5.2).
 #: The live limit is undocumented; this is the sandbox's choice.
 MAX_ALBUMS_PER_DOC = 100
 #: A doc can sit in at most this many group pools (``group.docs.add`` per-item ``error="1"``).
 MAX_GROUPS_PER_DOC = 60
-#: The ``media`` values of docs (ipernity-api.md §6.4).
+#: The ``media`` values of docs (docs/protocol.md §6.4).
 MEDIA = ("photo", "video", "audio", "other")
 
 
@@ -201,7 +201,7 @@ def _album_counts(ctx: Ctx, ids: Sequence[int]) -> dict[int, dict[str, int]]:
 def album_records(
     ctx: Ctx, rows: Sequence[Mapping[str, Any]], label: str = "75x", *, full: bool = False
 ) -> list[dict[str, Any]]:
-    """Album records for ``albums`` rows, batched (ipernity-api.md §2.5 ``album.getList`` sample).
+    """Album records for ``albums`` rows, batched (docs/protocol.md §2.5 ``album.getList`` sample).
 
     ``full`` adds what ``album.get`` carries: ``description``, ``owner``, ``can.add_doc``, ``you``.
     """

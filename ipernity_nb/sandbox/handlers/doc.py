@@ -1,7 +1,7 @@
 """doc.* reads about one doc or one member's docs: get, getList, getMedias, getPerms, getExif, checkMD5.
 
 Visibility follows :mod:`ipernity_nb.sandbox.views`: an invisible or missing doc answers
-code 1 "Document not found" (ipernity-api.md §5.2).
+code 1 "Document not found" (docs/protocol.md §5.2).
 
 Not emulated: reads do not count visits (the live service counts page views, not API
 calls); ``doc.getMedias`` returns no ``players`` block; ``doc.getExif`` returns the stored

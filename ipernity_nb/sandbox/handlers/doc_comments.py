@@ -1,6 +1,6 @@
 """doc.comments.*: get, getList (reads) and add, edit, delete, reply (writes).
 
-Rules (ipernity-api.md §5.2, §6.5):
+Rules (docs/protocol.md §5.2, §6.5):
 
 * a comment is visible when its doc is; an unknown or invisible comment answers code 1
   "Comment not found";

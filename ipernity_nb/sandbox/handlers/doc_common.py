@@ -1,9 +1,9 @@
 """Shared pieces of the doc-family handlers (doc.*, tags.*, explore.*, faves.docs.*, network.docs.*).
 
 No handler lives here. Record builders and visibility come from
-:mod:`ipernity_nb.sandbox.views`; this module adds the list wrappers (ipernity-api.md §2.4),
+:mod:`ipernity_nb.sandbox.views`; this module adds the list wrappers (docs/protocol.md §2.4),
 the common filters (``media``, ``safesurf``, ``share``) and the caller-default lookup of
-``user_id`` (ipernity-api.md §8 item 8).
+``user_id`` (docs/protocol.md §8 item 8).
 
 Example:
     >>> page_attrs({"total": "3", "page": "1", "per_page": "20", "pages": "1", "count": "3"})
@@ -63,7 +63,7 @@ def docs_payload(
 def filter_clauses(ctx: Ctx, alias: str = "d", *, share_owner: int | None = None) -> tuple[list[str], list]:
     """SQL conditions for ``media`` (comma list accepted, as Photini sends), ``safesurf``
     and ``share`` (applied only when ``share_owner`` is the caller: a privacy filter on
-    one's own docs, ipernity-api.md §6.4). Unknown media names match nothing.
+    one's own docs, docs/protocol.md §6.4). Unknown media names match nothing.
     """
     where: list[str] = []
     args: list = []

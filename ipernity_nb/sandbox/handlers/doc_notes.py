@@ -1,6 +1,6 @@
 """doc.notes.*: add, edit, delete (rectangles with text, or member notes, on a doc).
 
-Rules (ipernity-api.md §6.5): coordinates are pixels on the 560-px rendition; a rectangle
+Rules (docs/protocol.md §6.5): coordinates are pixels on the 560-px rendition; a rectangle
 that cannot fit (negative origin, empty or larger than the image) is reset to
 ``x=0, y=0, w=50, h=50``; a member note (``member_id`` of an open account) needs no
 content, any other note does (code 2 "Content is empty"); ``preview=1`` validates and

@@ -1,4 +1,4 @@
-"""doc.search: full-text, tag, licence, media, date, geo, album and group filters (ipernity-api.md §2.4).
+"""doc.search: full-text, tag, licence, media, date, geo, album and group filters (docs/protocol.md §2.4).
 
 Semantics chosen where the live documentation is silent:
 
@@ -41,7 +41,7 @@ from ..views_blocks import in_marks
 from .doc_common import docs_payload, filter_clauses
 
 _EARTH_M = 6_371_000.0
-CAP = 3000  # full-text results are capped (ipernity-api.md §2.4)
+CAP = 3000  # full-text results are capped (docs/protocol.md §2.4)
 _COMMON_TAG = 2000
 _SORTS = {
     "posted-desc": "d.posted_at DESC, d.doc_id DESC",

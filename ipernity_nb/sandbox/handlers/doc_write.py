@@ -2,7 +2,7 @@
 
 Every method checks every value before it writes anything (a failed call changes nothing)
 and answers code 1 "Document not found" for a doc the caller does not own, like a missing
-one (ipernity-api.md §5.2). Successful writes set ``modified_at``/``last_update_at``.
+one (docs/protocol.md §5.2). Successful writes set ``modified_at``/``last_update_at``.
 
 * ``doc.set``: ``title``, ``description``, plus the parameters of setPerms, setLicense,
   setSafety and setGeo (§6.5). Nothing to change: code 2 "No parameters were sent"; a bad

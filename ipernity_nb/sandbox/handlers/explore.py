@@ -5,7 +5,7 @@ Explore lists show public docs only (``share`` 4) of open accounts, whoever asks
 * ``docs.getPopular``: most visited first (ties: newest id), paginated (default 20, max 50);
   ``media`` photo|video.
 * ``docs.getRecent``: newest first, ``count`` (default 50, max 100); wrapper carries only
-  ``count`` (ipernity-api.md §2.4).
+  ``count`` (docs/protocol.md §2.4).
 * ``docs.homepage``: the "featured" selection: public photos for all audiences (safety 1)
   with at least one fave, most faved first; paginated by ``page``/``per_page`` (default 5)
   but the wrapper carries only ``count`` as documented.

@@ -1,7 +1,7 @@
 """``faves.albums.*``: getList, add, remove (``faves.docs.*`` lives with the docs).
 
 ``faves.albums.getList`` lists ``user_id``'s favourite albums (default: the caller, although
-the catalog marks it required, ipernity-api.md §8.8), newest fave first, as
+the catalog marks it required, docs/protocol.md §8.8), newest fave first, as
 ``albums{total,page,per_page,pages,count, album[]}``. The member's own albums are left out
 unless ``owner_id == user_id`` (§6.5). ``extra=owner`` adds ``owner{user_id,username,alias}``.
 
@@ -9,7 +9,7 @@ unless ``owner_id == user_id`` (§6.5). ``extra=owner`` adds ``owner{user_id,use
 idempotent (faving twice keeps one fave, removing a missing fave succeeds). Code 1 "Album
 not found" for an unknown album.
 
-Not emulated: the live service's delay before a new fave shows in lists (ipernity-api.md
+Not emulated: the live service's delay before a new fave shows in lists (docs/protocol.md
 §8.10); faving one's own album is allowed (the live rule is undocumented).
 
 Example (over HTTP, with a running ``Sandbox``):

@@ -2,7 +2,7 @@
 albums.add, albums.remove (writes).
 
 A folder is a container of albums. Shapes per the catalog ``response_fields``;
-``folder.getList`` carries ``count`` but no ``pages`` (ipernity-api.md §2.4), and
+``folder.getList`` carries ``count`` but no ``pages`` (docs/protocol.md §2.4), and
 ``folder.albums.getList`` nests ``folder.albums.album[]``. ``folder.count.family/friends/ff/
 public`` count the docs, per share level, in the folder's albums. Removing the last album of
 a folder destroys the folder (§6.5); folders without albums are left out of

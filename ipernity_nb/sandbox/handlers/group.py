@@ -1,6 +1,6 @@
 """``group.*``: get, getList, search, docs.getList, docs.getContext (reads), docs.add, docs.remove (writes).
 
-Shapes per the catalog ``response_fields`` and ipernity-api.md §2.4: ``group.getList`` has
+Shapes per the catalog ``response_fields`` and docs/protocol.md §2.4: ``group.getList`` has
 ``count`` but no ``pages``; ``group.docs.getList`` nests ``group.docs.doc[]``. Records carry
 both ``group_id`` (list records) and ``id`` (``group.get``'s sample attribute).
 
@@ -249,7 +249,7 @@ def group_docs_get_context(ctx: Ctx) -> dict:
 def group_docs_add(ctx: Ctx) -> dict:
     """Submit up to 20 of the caller's docs: ``group{group_id,total,added,pending,skipped, doc[]}``.
 
-    Per doc (ipernity-api.md §5.2): ``added="0"`` already in the pool / not the caller's doc,
+    Per doc (docs/protocol.md §5.2): ``added="0"`` already in the pool / not the caller's doc,
     ``error="1"`` doc in the maximum number of groups, ``error="2"`` media type refused,
     ``pending="1"`` awaiting moderation (moderated group). Codes: 1 Group not found (or the
     caller is not a member), 2 Documents not found, 3 Quota limit reached (the group's daily

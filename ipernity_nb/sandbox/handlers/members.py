@@ -1,7 +1,7 @@
 """The membership lists of containers: albums hold docs, folders hold albums, groups hold docs.
 
 No handler lives here: the writes of ``album_write``, ``folder`` and ``group`` share these
-pieces so that their bulk answers (per-item flags, ipernity-api.md §5.2), ``*.edit`` and
+pieces so that their bulk answers (per-item flags, docs/protocol.md §5.2), ``*.edit`` and
 ``*.orderList`` follow one rule. Table and column names are the module's own constants,
 never caller input.
 

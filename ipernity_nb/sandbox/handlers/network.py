@@ -2,7 +2,7 @@
 
 The ``network`` table holds relations from ``user_id``'s point of view (schema.sql): a row
 ``(A, B, is_family, is_friend)`` means A lists B as a contact (and maybe family/friend).
-Relation filter values (ipernity-api.md §6.4): 0 everyone, 1 family, 2 friends,
+Relation filter values (docs/protocol.md §6.4): 0 everyone, 1 family, 2 friends,
 3 friends+family (either flag), 4 plain contacts (neither flag), 8 blocked. The filter is
 honoured for the caller's own network only; other members' networks never show blocked rows.
 
@@ -25,7 +25,7 @@ from ..registry import Ctx, Fault, b, handler, s
 from ..views import visible_docs_clause
 from .containers import in_marks, target_user, user_icon
 
-#: The most results network.autocomplete returns (ipernity-api.md §6.5).
+#: The most results network.autocomplete returns (docs/protocol.md §6.5).
 AUTOCOMPLETE_MAX = 500
 
 _RELATION_SQL = {

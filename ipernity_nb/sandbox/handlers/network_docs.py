@@ -6,7 +6,7 @@
 * ``hours``: only docs posted in the last N hours (absent or 0: no limit); ``limit``: at
   most N docs per contact (default 5, max 10); ``count``: at most N docs in all (default
   50, max 100). Newest first.
-* The wrapper carries ``count`` and ``show`` (ipernity-api.md §2.4); ``show`` is the
+* The wrapper carries ``count`` and ``show`` (docs/protocol.md §2.4); ``show`` is the
   per-contact ``limit`` applied (the live meaning is undocumented).
 
 Not emulated: the live service's notion of "recent" beyond ``hours`` (no activity feed:

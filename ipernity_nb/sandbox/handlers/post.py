@@ -1,10 +1,10 @@
 """``post.*`` reads: get, getList, getContext, getFaves, getVisitors, search, comments.get, comments.getList.
 
-Blog articles ("posts") follow the docs' ``share`` visibility (ipernity-api.md §6.4); a post
+Blog articles ("posts") follow the docs' ``share`` visibility (docs/protocol.md §6.4); a post
 the caller may not see is code 1 "Post not found", as a missing one. ``post.get`` follows the
 catalog ``response_fields``; the article body is the text element ``description``.
 
-Parameters the catalog does not know (params ``null``, ipernity-api.md §6.1), chosen to
+Parameters the catalog does not know (params ``null``, docs/protocol.md §6.1), chosen to
 mirror the doc methods:
 
 * ``post.getList``: ``user_id`` (default: the caller; code 1 "User not found"), ``share``
@@ -39,7 +39,7 @@ from .containers import (
     visitors_payload,
 )
 
-#: post.search full-text results stop here (ipernity-api.md §2.4).
+#: post.search full-text results stop here (docs/protocol.md §2.4).
 SEARCH_CAP = 3000
 _LICENSES = (0, 1, 3, 5, 7, 9, 11, 255)
 
@@ -292,7 +292,7 @@ def post_search(ctx: Ctx) -> dict:
 
 
 def comment_record(ctx: Ctx, row: Any, post: Any) -> dict[str, Any]:
-    """One comment; ``content`` is the element's text (ipernity-api.md §2.3)."""
+    """One comment; ``content`` is the element's text (docs/protocol.md §2.3)."""
     mine = ctx.user_id is not None and ctx.user_id == row["user_id"]
     owner = ctx.user_id is not None and ctx.user_id == post["owner_id"]
     rec: dict[str, Any] = {

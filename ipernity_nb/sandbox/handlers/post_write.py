@@ -6,7 +6,7 @@ nothing to change is code 2). Out-of-range ``share`` (0-4), ``license``, ``com``
 ``tagme`` (0-5) or ``lg_id`` is code 3 "Invalid arguments". Answer: the ``post`` record.
 
 The comment methods have no documented parameters (catalog ``params: null``); they mirror
-``doc.comments.*`` (ipernity-api.md §6.5):
+``doc.comments.*`` (docs/protocol.md §6.5):
 
 * ``post.comments.add``: ``post_id``, ``content``, ``preview`` -> ``comment{comment_id, link,
   posted_at, user_id, content}``. Codes 1 Post not found, 2 Comment text is empty, 3 No

@@ -1,4 +1,4 @@
-"""``test.*``: the diagnostic methods (ipernity-api.md §2.5).
+"""``test.*``: the diagnostic methods (docs/protocol.md §2.5).
 
 Not emulated: nothing; ``test.echo`` echoes every parameter except the credentials
 (``api_key``, ``auth_token``, ``api_sig``) and ``lg``, which clients add to every call.

@@ -1,4 +1,4 @@
-"""``upload.file``, ``upload.replace`` and ``upload.checkTickets`` (ipernity-api.md §2.5, §5.2, §6.5).
+"""``upload.file``, ``upload.replace`` and ``upload.checkTickets`` (docs/protocol.md §2.5, §5.2, §6.5).
 
 An upload is a multipart POST whose ``file`` part is not signed (the dispatcher excludes it and
 hands the parts over in ``ctx.config["files"]``). The bytes are checked (empty -> 1, above the

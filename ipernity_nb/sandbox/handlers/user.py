@@ -1,6 +1,6 @@
 """``user.get`` and ``account.getQuota``.
 
-``user.get`` (ipernity-api.md §2.5): ``user_id`` is a member id, username or alias and
+``user.get`` (docs/protocol.md §2.5): ``user_id`` is a member id, username or alias and
 defaults to the caller (§8.8); unknown or closed accounts are code 1 "User not found".
 ``relation`` is seen from the caller: ``isfamily/isfriend/iscontact`` say how the caller
 lists the member, ``rev*`` how the member lists the caller (all ``0`` anonymously or for
@@ -33,7 +33,7 @@ from .containers import fetch_user, user_icon, user_link
 
 _MB = 1024 * 1024
 #: Free accounts: monthly upload bytes, video seconds, max file size per media (Photini: photos
-#: up to 2.5 MB, no video for non-PRO, ipernity-api.md §6.5).
+#: up to 2.5 MB, no video for non-PRO, docs/protocol.md §6.5).
 FREE = {
     "upload_bytes": 200 * _MB,
     "video_seconds": 0,
