@@ -1,8 +1,12 @@
 """The sandbox's WSGI application: URL map and the ONE API dispatcher.
 
 Every API call goes through :meth:`SandboxApp.api`, which checks, in the live service's
-order (docs/protocol.md §5.1): key (100/101), format (102), method (103), POST (120),
-signature (104/105), token (106/107), closed account (108), permission (110). Handlers only
+order (docs/protocol.md §5.1): key (100 missing; 101 unknown or disabled by its owner),
+caller address (111, when the key's owner restricted them), format (102), method (103),
+POST (120), signature (104 missing — for every call when the key's owner turned on "always
+require signed calls" —, 105 invalid: a renewed secret voids the old one), token (106/107,
+a revoked one included), closed account (108), permission (110). Every call with an
+existing key is counted for the key's statistics (sandbox/appstats.py). Handlers only
 ever see well-formed credentials; they run inside a transaction so a failed write changes
 nothing, and any exception they raise becomes API error 500, never an HTTP 500.
 Besides the sandbox configuration, ``ctx.config`` carries ``"files"`` (the multipart file
@@ -44,6 +48,8 @@ from ..signing import api_sig, same_sig
 from . import handlers as _handlers  # noqa: F401  (registers every handler module)
 from . import media as _media
 from . import oauth as _oauth
+from .appkeys import KEY_RULES_SQL, ip_allowed
+from .appstats import StatsRecorder
 from .faults import Faults, proxy_page
 from .handlers import upload as _upload
 from .registry import HANDLERS, NOT_EMULATED, Ctx, Fault
@@ -99,6 +105,8 @@ class SandboxApp:
         self.cookie_suffix = ""  # set by the server to the port: browsers share cookies across ports
         from . import control, site
 
+        #: Calls per key, day, method and outcome (the owners' statistics pages).
+        self.stats = StatsRecorder(state)
         self.site = site.Site(self)
         self.control = control.Control(self)
         self.url_map = Map(
@@ -218,9 +226,27 @@ class SandboxApp:
         if not key:
             raise Fault(100, _label(100))
         with self.state.connection() as db:
-            app = db.execute("SELECT api_key, secret FROM apps WHERE api_key = ?", (key,)).fetchone()
+            app = db.execute(KEY_RULES_SQL, (key,)).fetchone()
         if app is None:
             raise Fault(101, _label(101))
+        counted = name if name in catalog.methods() else "(unknown method)"  # bounded: no row per typo
+        try:
+            payload = self._checked(request, params, app, oauth, name, fmt)
+        except Fault as f:
+            self.stats.record(key, counted, f.code, int(time.time()))
+            raise
+        self.stats.record(key, counted, 0, int(time.time()))
+        return payload, 200, {}
+
+    def _checked(
+        self, request: Request, params: dict[str, str], app: sqlite3.Row, oauth: dict | None, name: str, fmt: str
+    ) -> dict:
+        """The checks after the key was found, then the handler (counted by the caller)."""
+        key = app["api_key"]
+        if not app["active"]:  # the owner disabled the key: as good as unknown (§5.1)
+            raise Fault(101, _label(101))
+        if app["allowed_ips"] and not ip_allowed(app["allowed_ips"], request.remote_addr or ""):
+            raise Fault(111, _label(111))
         if self.faults.quota:
             _refuse_over(self.faults.check_app(key))
         if fmt not in _FORMATS:
@@ -234,7 +260,7 @@ class SandboxApp:
         # Methods of auth "none" (test.*, api.*, auth.getFrob/getToken) ignore any token sent.
         token = params.get("auth_token", "") if method.auth != "none" or method.needs_token else ""
         # A token is only honoured on a signed request, or anyone who saw it could use it.
-        if (method.signed or token) and oauth is None:
+        if (method.signed or token or app["always_signed"]) and oauth is None:
             sig = params.get("api_sig", "")
             if not sig:
                 raise Fault(104, _label(104))
@@ -245,6 +271,8 @@ class SandboxApp:
         user, perms = self._caller(key, token, method) if token else (None, {})
         write = method.is_write or name in _WRITES_ON_GET
         files = dict(request.files.items()) if request.mimetype == "multipart/form-data" else {}
+        if name in _WRITES_ON_GET:  # frobs pile up here: expired ones go (at most once a minute)
+            self.site.purge_due(int(time.time()))
         if self.uploads_pending:  # async uploads whose ready_at passed become docs before any read
             with self._uploads_lock:
                 self.uploads_pending = _upload.process_due(self.state, int(time.time()))
@@ -270,7 +298,7 @@ class SandboxApp:
         except Exception:  # never a traceback on the wire (§5.1 code 500)
             log.exception("sandbox handler %s failed", name)
             raise Fault(500, _label(500)) from None
-        return payload or {}, 200, {}
+        return payload or {}
 
     def _caller(self, key: str, token: str, method: catalog.Method) -> tuple[sqlite3.Row, dict[str, str]]:
         """The token's user and rights: 107 unknown/revoked token (or another app's), 108 closed

@@ -1,8 +1,9 @@
 """The control plane: JSON endpoints under ``/_sandbox/``, separate from the emulated API.
 
 Every call needs ``Authorization: Bearer <admin token>`` (401 otherwise), so a student on a
-shared classroom sandbox cannot reset it. The same operations are methods on ``Sandbox``;
-both go through the functions of :mod:`ipernity_nb.sandbox.ops`-style helpers below.
+shared classroom sandbox cannot reset it (the scheme name is case-insensitive, RFC 7235).
+The same operations are methods on ``Sandbox``; both call the model layer: grants and
+tokens in :mod:`.grants`, keys in :mod:`.appkeys` (re-exported here for ``Sandbox``).
 
 Example (over HTTP)::
 
@@ -13,65 +14,24 @@ from __future__ import annotations
 
 import hmac
 import json
-import secrets
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from ..catalog import LEVELS, level_allows
-from .state import PERM_SCOPES, hash_password, insert_token
-
-if TYPE_CHECKING:
-    from .app import SandboxApp
+from .appkeys import create_app
+from .grants import approve_frob, issue_token, parse_perms
+from .host import Host
+from .model import ModelError
+from .state import hash_password
 
 __all__ = ["Control", "ControlError", "approve_frob", "create_app", "create_user", "issue_token", "parse_perms"]
 
 
-class ControlError(Exception):
-    """A bad control-plane request: ``status`` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-# --- operations (shared by the HTTP endpoints and the Sandbox methods) ------------------------
-
-
-def parse_perms(perms: Any) -> dict[str, str]:
-    """Validate ``{"doc": "write", ...}``: known scopes, known levels (profile: read/write)."""
-    if perms is None:
-        return {}
-    if not isinstance(perms, dict):
-        raise ControlError('"perms" must be an object such as {"doc": "write"}')
-    out: dict[str, str] = {}
-    for scope, level in perms.items():
-        if scope not in PERM_SCOPES:
-            raise ControlError(f"unknown permission scope {scope!r}; scopes are {', '.join(PERM_SCOPES)}")
-        allowed = ("none", "read", "write") if scope == "profile" else LEVELS
-        if level not in allowed:
-            raise ControlError(f"permission {scope}={level!r} is invalid; use one of {', '.join(allowed)}")
-        out[scope] = level
-    return out
-
-
-def create_app(db: sqlite3.Connection, name: str, auth: str = "desktop", callback: str = "") -> dict[str, str]:
-    """Register an API key; returns ``{"api_key", "secret"}``."""
-    if not name or not isinstance(name, str):
-        raise ControlError('"name" is required (the application name shown on the consent page)')
-    if auth not in ("desktop", "web"):
-        raise ControlError('"auth" must be "desktop" or "web"')
-    if auth == "web" and not callback:
-        raise ControlError('a web app needs a "callback" URL (absolute, or a path on the sandbox)')
-    key, secret = secrets.token_hex(16), secrets.token_hex(8)
-    db.execute(
-        "INSERT INTO apps (api_key, secret, name, kind, callback, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (key, secret, name, auth, callback or "", int(time.time())),
-    )
-    return {"api_key": key, "secret": secret}
+#: The control plane's error is the model layer's: ``status`` is the HTTP status to answer.
+ControlError = ModelError
 
 
 def create_user(
@@ -107,69 +67,13 @@ def create_user(
     return {"user_id": str(uid), "username": username}
 
 
-def _user(db: sqlite3.Connection, username: str) -> sqlite3.Row:
-    row = db.execute("SELECT * FROM users WHERE username = ?", (username or "",)).fetchone()
-    if row is None:
-        raise ControlError(f"no user named {username!r}", status=404)
-    return row
-
-
-def approve_frob(db: sqlite3.Connection, frob: str, username: str, perms: Any, now: int | None = None) -> dict:
-    """Approve a pending frob as ``username`` would by clicking "Approve"."""
-    now = int(time.time()) if now is None else now
-    granted = parse_perms(perms)
-    user = _user(db, username)
-    row = db.execute("SELECT * FROM frobs WHERE frob = ?", (frob,)).fetchone()
-    if row is None:
-        raise ControlError("unknown frob: call auth.getFrob first", status=404)
-    if row["status"] != "pending":
-        raise ControlError(f"the frob is already {row['status']}", status=409)
-    if row["expires_at"] <= now:
-        raise ControlError("the frob has expired: call auth.getFrob again", status=409)
-    db.execute(
-        "UPDATE frobs SET status = 'approved', user_id = ?, perms = ? WHERE frob = ?",
-        (user["user_id"], json.dumps(granted), frob),
-    )
-    record_authorization(db, row["api_key"], user["user_id"], granted, now)
-    return {"frob": frob, "status": "approved", "username": user["username"]}
-
-
-def record_authorization(db: sqlite3.Connection, api_key: str, user_id: int, perms: dict, now: int) -> None:
-    """Remember that ``user_id`` granted ``perms`` to the app (the consent page's "ok" block)."""
-    db.execute(
-        "INSERT OR REPLACE INTO authorizations (api_key, user_id, perms, granted_at) VALUES (?, ?, ?, ?)",
-        (api_key, user_id, json.dumps(perms), now),
-    )
-
-
-def holds_rights(db: sqlite3.Connection, api_key: str, user_id: int, perms: dict[str, str]) -> bool:
-    """Whether ``user_id`` already granted the app at least ``perms`` (the consent page then
-    answers "already authorized" without asking again)."""
-    row = db.execute(
-        "SELECT perms FROM authorizations WHERE api_key = ? AND user_id = ?", (api_key, user_id)
-    ).fetchone()
-    if row is None:
-        return False
-    held = json.loads(row["perms"])
-    return all(level_allows(held.get(s), lv) for s, lv in perms.items())
-
-
-def issue_token(db: sqlite3.Connection, api_key: str, username: str, perms: Any) -> str:
-    """Create a token directly (tests and tutorials); same shape as auth.getToken's."""
-    granted = parse_perms(perms)
-    if not db.execute("SELECT 1 FROM apps WHERE api_key = ?", (api_key or "",)).fetchone():
-        raise ControlError("unknown api_key", status=404)
-    user = _user(db, username)
-    return insert_token(db, api_key, user["user_id"], granted)
-
-
 # --- HTTP ------------------------------------------------------------------------------------
 
 
 class Control:
     """The ``/_sandbox/*`` endpoints of one app."""
 
-    def __init__(self, app: SandboxApp) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
 
     def rules(self) -> list[Rule]:
@@ -189,7 +93,7 @@ class Control:
 
     def _guard(self, request: Request) -> tuple[dict | None, Response | None]:
         auth = request.headers.get("Authorization", "")
-        given = auth[7:].strip() if auth.startswith("Bearer ") else ""
+        given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
         if not given or not hmac.compare_digest(given.encode(), self.app.admin_token.encode()):
             resp = self._json({"error": "admin token required: send 'Authorization: Bearer <admin token>'"}, 401)
             resp.headers["WWW-Authenticate"] = 'Bearer realm="ipernity sandbox"'

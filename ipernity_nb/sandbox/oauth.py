@@ -25,23 +25,20 @@ import hmac
 import json
 import re
 import secrets
+import sqlite3
 import time
-from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlencode
 
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from ..catalog import LEVELS
-from .control import holds_rights, record_authorization
-from .pages import consent_form, esc, page
+from .appkeys import KEY_RULES_SQL
+from .grants import holds_rights, record_authorization
+from .host import Host
+from .pages import page_response
 from .registry import Fault
 from .state import PERM_SCOPES, insert_token
-
-if TYPE_CHECKING:
-    import sqlite3
-
-    from .app import SandboxApp
 
 __all__ = ["api_params", "base_string", "hmac_sha1", "pages"]
 
@@ -107,7 +104,7 @@ def is_oauth(request: Request) -> bool:
     return request.headers.get("Authorization", "")[:6].lower() == "oauth " or "oauth_consumer_key" in request.values
 
 
-def _verify(app: SandboxApp, request: Request, token_kind: str | None) -> tuple[sqlite3.Row, sqlite3.Row | None]:
+def _verify(app: Host, request: Request, token_kind: str | None) -> tuple[sqlite3.Row, sqlite3.Row | None]:
     """Check one OAuth-signed request; returns (app row, token row or None) or raises a Fault."""
     pairs, oauth = _collect(request)
     missing = [p for p in _REQUIRED if not oauth.get(p)]
@@ -129,8 +126,8 @@ def _verify(app: SandboxApp, request: Request, token_kind: str | None) -> tuple[
         raise _fault(132)
     key = oauth["oauth_consumer_key"]
     with app.state.connection() as db:
-        row = db.execute("SELECT api_key, secret FROM apps WHERE api_key = ?", (key,)).fetchone()
-        if row is None:
+        row = db.execute(KEY_RULES_SQL, (key,)).fetchone()
+        if row is None or not row["active"]:  # unknown or disabled by its owner
             raise _fault(101)
         tok = None
         if oauth.get("oauth_token"):
@@ -161,7 +158,7 @@ def _verify(app: SandboxApp, request: Request, token_kind: str | None) -> tuple[
     return row, tok
 
 
-def api_params(app: SandboxApp, request: Request, params: dict[str, str]) -> dict[str, str] | None:
+def api_params(app: Host, request: Request, params: dict[str, str]) -> dict[str, str] | None:
     """For an OAuth-signed API call: the parameters with ``api_key``/``auth_token`` filled in.
 
     Returns ``None`` for a non-OAuth call (the api_sig path applies). The dispatcher hook.
@@ -188,7 +185,7 @@ def _problem(f: Fault) -> Response:
     return _form_response({"oauth_problem": f.message.split(":")[0], "code": str(f.code), "message": f.message}, 401)
 
 
-def pages(app: SandboxApp, request: Request, step: str) -> Response:
+def pages(app: Host, request: Request, step: str) -> Response:
     """``/apps/oauth/<step>`` for step request, authorize or access."""
     if step == "request":
         return _request_token(app, request)
@@ -199,7 +196,7 @@ def pages(app: SandboxApp, request: Request, step: str) -> Response:
     return Response("Unknown OAuth step; use request, authorize or access.", status=404, mimetype="text/plain")
 
 
-def _request_token(app: SandboxApp, request: Request) -> Response:
+def _request_token(app: Host, request: Request) -> Response:
     try:
         row, _ = _verify(app, request, None)
     except Fault as f:
@@ -207,6 +204,7 @@ def _request_token(app: SandboxApp, request: Request) -> Response:
     _, oauth = _collect(request)
     token, secret = secrets.token_hex(16), secrets.token_hex(8)
     callback = oauth.get("oauth_callback", "")
+    app.site.purge_due(int(time.time()))  # expired request tokens and old nonces go
     with app.state.transaction(write=True) as db:
         db.execute(
             "INSERT INTO oauth_tokens (token, secret, api_key, kind, perms, created_at)"
@@ -222,7 +220,7 @@ def _request_token(app: SandboxApp, request: Request) -> Response:
     return _form_response({"oauth_token": token, "oauth_token_secret": secret, "oauth_callback_confirmed": "true"})
 
 
-def _access_token(app: SandboxApp, request: Request) -> Response:
+def _access_token(app: Host, request: Request) -> Response:
     try:
         row, tok = _verify(app, request, "request")
     except Fault as f:
@@ -259,15 +257,17 @@ def _access_token(app: SandboxApp, request: Request) -> Response:
     )
 
 
-def _error_page(title: str, message: str, user: str | None, status: int = 400) -> Response:
-    body = f'<h1>{esc(title)}</h1><div class="error">{esc(message)}</div>'
-    return Response(page(title, body, user=user), status=status, mimetype="text/html")
+def _error_page(title: str, message: str, sess: sqlite3.Row | None, status: int = 400) -> Response:
+    return page_response("message.html", status, title=title, kind="error", message=message, **_who(sess))
 
 
-def _authorize(app: SandboxApp, request: Request) -> Response:
+def _who(sess: sqlite3.Row | None) -> dict[str, str | None]:
+    return {"user": sess["username"] if sess else None, "csrf": sess["csrf"] if sess else ""}
+
+
+def _authorize(app: Host, request: Request) -> Response:
     """Consent page for a request token: same form "fa" as /apps/authorize, permissions from perm_*."""
-    sess = app.site._session(request)
-    user = sess["username"] if sess else None
+    sess = app.site.session(request)
     source = request.args if request.method == "GET" else request.form
     params = {k: v for k, v in source.items() if k not in ("csrf", "action")}
     now = int(time.time())
@@ -278,38 +278,54 @@ def _authorize(app: SandboxApp, request: Request) -> Response:
             (params.get("oauth_token", ""),),
         ).fetchone()
     if tok is None or tok["created_at"] + int(app.config.get("frob_ttl", 600)) <= now:
-        return _error_page("Link expired", "This OAuth request token is invalid, used or expired. Start again.", user)
+        return _error_page("Link expired", "This OAuth request token is invalid, used or expired. Start again.", sess)
     perms: dict[str, str] = {}
     for scope in PERM_SCOPES:
         level = params.get(f"perm_{scope}", "none") or "none"
         allowed = LEVELS[:3] if scope == "profile" else LEVELS
         if level not in allowed:
-            return _error_page("Invalid request", f"perm_{scope}={level!r} is not a permission level.", user)
+            return _error_page("Invalid request", f"perm_{scope}={level!r} is not a permission level.", sess)
         if level != "none":
             perms[scope] = level
     if not perms:
-        return _error_page("Invalid request", "The application asked for no permission (perm_doc=read …).", user)
+        return _error_page("Invalid request", "The application asked for no permission (perm_doc=read …).", sess)
     if sess is None:
         return redirect("/login?next=" + quote("/apps/oauth/authorize?" + urlencode(params), safe=""), 303)
     if request.method == "POST":
         if not hmac.compare_digest(request.form.get("csrf", ""), sess["csrf"]):
-            return _error_page("Request refused", "The form was not sent by this page (CSRF).", user, 403)
+            return _error_page("Request refused", "The form was not sent by this page (CSRF).", sess, 403)
         if request.form.get("action", "approve") == "deny":
             with app.state.transaction(write=True) as db:
                 db.execute("UPDATE oauth_tokens SET used = 1 WHERE token = ?", (tok["token"],))
-            body = f'<h1>Access refused</h1><div class="error">You refused access to <b>{esc(tok["name"])}</b>.</div>'
-            return Response(page("Access refused", body, user=user), mimetype="text/html")
+            return page_response(
+                "message.html",
+                title="Access refused",
+                kind="error",
+                message="You refused access to",
+                strong=tok["name"],
+                after=".",
+                **_who(sess),
+            )
         return _approve(app, tok, perms, sess, now)
     with app.state.connection() as db:
         already = holds_rights(db, tok["api_key"], sess["user_id"], perms)
     if already:
         return _approve(app, tok, perms, sess, now, already=True)
-    body = consent_form(tok["name"], user, perms, params, sess["csrf"], "/apps/oauth/authorize", how=" (OAuth)")
-    return Response(page(f"Authorize {tok['name']}", body, user=user), mimetype="text/html")
+    return page_response(
+        "consent.html",
+        title=f"Authorize {tok['name']}",
+        app_name=tok["name"],
+        username=sess["username"],
+        perms=perms,
+        params=params,
+        action="/apps/oauth/authorize",
+        how=" (OAuth)",
+        **_who(sess),
+    )
 
 
 def _approve(
-    app: SandboxApp, tok: sqlite3.Row, perms: dict[str, str], sess: sqlite3.Row, now: int, already: bool = False
+    app: Host, tok: sqlite3.Row, perms: dict[str, str], sess: sqlite3.Row, now: int, already: bool = False
 ) -> Response:
     callback = json.loads(tok["perms"]).get("_callback", "")
     with app.state.transaction(write=True) as db:
@@ -322,8 +338,13 @@ def _approve(
     if callback:  # no oauth_verifier: ipernity does not support it (§4.4)
         return redirect(callback + ("&" if "?" in callback else "?") + urlencode({"oauth_token": tok["token"]}), 302)
     word = "already authorized" if already else "authorized"
-    body = (
-        f'<h1>{esc(tok["name"])}</h1><div class="ok">You {word} <b>{esc(tok["name"])}</b>. '
-        "You can close this window and go back to the application.</div>"
+    return page_response(
+        "message.html",
+        title="Authorized",
+        heading=tok["name"],
+        kind="ok",
+        message=f"You {word}",
+        strong=tok["name"],
+        after=". You can close this window and go back to the application.",
+        **_who(sess),
     )
-    return Response(page("Authorized", body, user=sess["username"]), mimetype="text/html")

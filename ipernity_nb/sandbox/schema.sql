@@ -350,3 +350,39 @@ CREATE TABLE IF NOT EXISTS upload_tickets (
     error      TEXT NOT NULL DEFAULT '',
     payload    TEXT NOT NULL DEFAULT '{}'       -- JSON: parameters to apply when processed
 );
+
+-- Application keys as their owners set them on /apps/key/<api_key> (sandbox/appkeys.py).
+-- A key without a row here has the defaults: active, unlisted, no IP rule, signatures as the
+-- method requires. Kept beside `apps` so the dispatcher reads key and settings in one query.
+CREATE TABLE IF NOT EXISTS app_settings (
+    api_key       TEXT PRIMARY KEY REFERENCES apps(api_key) ON DELETE CASCADE,
+    description   TEXT NOT NULL DEFAULT '',
+    active        INTEGER NOT NULL DEFAULT 1,    -- 0: every call answers 101
+    always_signed INTEGER NOT NULL DEFAULT 0,    -- 1: a call without api_sig answers 104
+    listed        INTEGER NOT NULL DEFAULT 0,    -- 1: shown in the public gallery /apps
+    allowed_ips   TEXT NOT NULL DEFAULT '',      -- space-separated addresses/networks; '' = any (else 111)
+    group_id      INTEGER,                       -- the linked group (grp.group_id), shown on the app's page
+    terms_at      INTEGER NOT NULL DEFAULT 0,    -- when the owner accepted the API terms
+    secret_at     INTEGER NOT NULL DEFAULT 0     -- when the secret was last renewed
+);
+
+-- Calls per application, day, method and outcome (0 = ok, else the API error code): the
+-- statistics of /apps/key/<api_key>. Counted in memory and flushed in batches (appstats.py).
+CREATE TABLE IF NOT EXISTS app_stats (
+    api_key TEXT NOT NULL,
+    day     TEXT NOT NULL,                       -- 'YYYY-MM-DD' (UTC)
+    method  TEXT NOT NULL,
+    code    INTEGER NOT NULL,
+    calls   INTEGER NOT NULL,
+    PRIMARY KEY (api_key, day, method, code)
+);
+
+CREATE TABLE IF NOT EXISTS grp_topics (            -- group discussions (the help groups' posts)
+    topic_id  INTEGER PRIMARY KEY,
+    group_id  INTEGER NOT NULL REFERENCES grp(group_id) ON DELETE CASCADE,
+    user_id   INTEGER NOT NULL REFERENCES users(user_id),
+    title     TEXT NOT NULL,
+    content   TEXT NOT NULL DEFAULT '',
+    posted_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS grp_topics_group ON grp_topics(group_id, posted_at);
