@@ -39,12 +39,14 @@ import requests
 from .authtoken import SCOPE_LEVELS, SCOPES, Token, _secret_of, apply_token, normalize_perms, set_credentials
 from .errors import (
     APIError,
+    AuthError,
     FrobError,
     FrobExpiredError,
     FrobNotApprovedError,
     FrobUsedError,
     IpernityError,
     ParameterError,
+    TokenRevokedError,
     TransportError,
 )
 from .signing import api_sig
@@ -250,10 +252,12 @@ class WebFlow:
         return _get_token(client, self.frob_from(frob), self._t0, self.frob_ttl, self._used)
 
 
-def check_token(client: Client) -> Token:
+def check_token(client: Client, *, store: TokenStore | None = None) -> Token:
     """Re-read the token's user and rights (``auth.checkToken``) and refresh ``client.rights``.
 
-    Raises :class:`~ipernity_nb.errors.AuthError` (107) when the token was revoked.
+    Raises :class:`~ipernity_nb.errors.TokenRevokedError` (code 107, an ``AuthError``) when
+    the member revoked the application: the client then holds no token, and ``store`` (if
+    given) forgets it, so the next run asks to authorize again.
 
     Example:
         >>> check_token(client).username      # doctest: +SKIP
@@ -261,7 +265,16 @@ def check_token(client: Client) -> Token:
     """
     if not client.token:
         raise ParameterError("The client has no token: authorize first (AuthForm or DesktopFlow).", param="token")
-    payload = client.call("auth.checkToken", auth_token=client.token)  # the catalog lists it as required
+    try:
+        payload = client.call("auth.checkToken", auth_token=client.token)  # the catalog lists it as required
+    except AuthError as err:
+        if err.code != 107:
+            raise
+        revoked = Token(client.token, api_key=client.api_key)
+        apply_token(client, None)
+        if store is not None:
+            store.discard(revoked)
+        raise TokenRevokedError(err.code, err.message, method=err.method) from err
     token = Token.from_payload(payload, api_key=client.api_key, token=client.token)
     apply_token(client, token)
     return token
@@ -315,7 +328,7 @@ def client_from_env(
     elif raw:
         client.token = raw
     if check and client.token:
-        check_token(client)
+        check_token(client, store=store if store is not None else TokenStore())
     return client
 
 

@@ -10,14 +10,16 @@ Every error a user can meet derives from :class:`IpernityError`::
     │   └── WriteUncertainError                a write got no answer: it may or may not have happened
     ├── RightsError                            the token lacks the scope/level a method needs
     ├── PagesNotFetchedError                   pages of a multi-page walk failed (never a short result)
+    ├── SandboxOnlyError                       a sandbox feature (app statistics) asked of the live service
     ├── UploadError                            an upload ticket was invalid or the answer had none
     │   └── UploadTimeout                      a ticket was still processing when the wait ran out
     └── APIError                               the API answered status="error" (code, message, method)
         ├── AuthError                          key, signature, token, account, OAuth (100-108, 130-135)
-        │   └── FrobError                      auth.getToken refused the frob (code 2)
-        │       ├── FrobUsedError              already exchanged (frobs are single-use)
-        │       ├── FrobExpiredError           older than its lifetime (a few minutes)
-        │       └── FrobNotApprovedError       not approved yet, denied, or expired on the server
+        │   ├── FrobError                      auth.getToken refused the frob (code 2)
+        │   │   ├── FrobUsedError              already exchanged (frobs are single-use)
+        │   │   ├── FrobExpiredError           older than its lifetime (a few minutes)
+        │   │   └── FrobNotApprovedError       not approved yet, denied, or expired on the server
+        │   └── TokenRevokedError              a token that worked answers 107: the member revoked the app
         ├── PermissionDeniedError              109 blocked, 110 insufficient permissions, 111 IP
         ├── RateLimitError                     112 application quota, 113 client-IP quota
         ├── PostRequiredError                  120 HTTP POST required
@@ -63,8 +65,10 @@ __all__ = [
     "PostRequiredError",
     "RateLimitError",
     "RightsError",
+    "SandboxOnlyError",
     "ServerError",
     "ServiceUnavailableError",
+    "TokenRevokedError",
     "TransportError",
     "UnknownMethodError",
     "UploadError",
@@ -174,6 +178,14 @@ class UploadTimeout(UploadError):
     """A ticket was still processing when the bounded wait ran out."""
 
 
+class SandboxOnlyError(IpernityError):
+    """The feature exists only on a sandbox (the live service has no API for it); ``url`` says where to look."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
 class RightsError(IpernityError):
     """The current token lacks the right a method needs; detected before sending."""
 
@@ -213,7 +225,7 @@ class APIError(IpernityError):
         from html import escape
 
         link = (
-            f' — <a href="{escape(self.doc_url)}" target="_blank">{escape(self.method)} docs</a>'
+            f' — <a href="{escape(self.doc_url)}" target="_blank">{escape(self.method or "")} docs</a>'
             if self.doc_url
             else ""
         )
@@ -261,6 +273,16 @@ class FrobNotApprovedError(FrobError):
         "The request is not approved: open the authorization link, log in and click approve, then finish "
         "again. If you clicked deny, or the frob expired (they live a few minutes), start a new authorization."
     )
+
+
+class TokenRevokedError(AuthError):
+    """A token that was valid answers 107 "Token invalid": the member revoked the application.
+
+    Raised by :func:`ipernity_nb.auth.check_token` (which also drops the token from the token
+    store it is given); ``code`` stays 107, so ``except AuthError`` still catches it.
+    """
+
+    hint = "This member revoked the application; authorize again (AuthForm(client) or DesktopFlow)."
 
 
 class PermissionDeniedError(APIError):

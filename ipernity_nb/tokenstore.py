@@ -155,8 +155,8 @@ class TokenStore:
     def forget(self, api_key: str, user: str | int | None = None) -> int:
         """Remove the token of ``user`` for ``api_key`` (all of the key's tokens without ``user``).
 
-        Returns how many tokens were removed. This forgets the token locally; revoke the app in
-        your ipernity account settings to invalidate it on the server.
+        Returns how many tokens were removed. This forgets the token locally; revoke the app on
+        the site's "Authorized applications" page to invalidate it on the server.
         """
         with self._locked():
             tokens = self._read()
@@ -166,6 +166,31 @@ class TokenStore:
                 del users[u]
             if not users:
                 tokens.pop(api_key, None)
+            if gone:
+                self._write(tokens)
+        return len(gone)
+
+    def discard(self, token: Token) -> int:
+        """Forget ``token`` if the store still holds it (a revoked one); returns 1 or 0.
+
+        Only that exact token goes: a newer token of the same user, saved meanwhile by another
+        kernel, stays.
+
+        Example:
+            >>> import tempfile
+            >>> store = TokenStore(tempfile.mkdtemp())
+            >>> store.save(Token("123-abc", user_id=284001, username="alice", api_key="k"))
+            >>> store.discard(Token("123-abc", api_key="k")), store.list()
+            (1, [])
+        """
+        with self._locked():
+            tokens = self._read()
+            users = tokens.get(token.api_key) or {}
+            gone = [u for u, e in users.items() if isinstance(e, dict) and e.get("token") == token.token]
+            for u in gone:
+                del users[u]
+            if not users:
+                tokens.pop(token.api_key, None)
             if gone:
                 self._write(tokens)
         return len(gone)

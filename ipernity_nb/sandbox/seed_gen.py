@@ -176,13 +176,14 @@ def run(db: sqlite3.Connection, name: str, scale: int | None, *, now: int) -> di
         _users(db, world)
         _apps(db, world)
         if name == "demo":
-            from . import seed_docs, seed_social
+            from . import seed_docs, seed_help, seed_social
 
             _network(db, world)
             seed_docs.docs(db, world)
             seed_social.albums(db, world)
             seed_social.groups(db, world)
             seed_social.posts(db, world)
+            seed_help.help_groups(db, world)
         # JSON values, as sandbox.state reads them (State.meta json-decodes).
         meta = {"seed": {"seed": name, "scale": scale}, "seed_now": now, "seed_version": 1}
         db.executemany(

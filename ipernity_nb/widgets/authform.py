@@ -68,7 +68,10 @@ def _advice(exc: BaseException, client: Client) -> str:
         if exc.code in (104, 105):
             return "The secret does not match this API key: type the secret paired with the key and try again."
         if exc.code == 107:
-            return "The token was revoked or is unknown: get a new authorization link."
+            return (
+                "This member revoked the application (or the token is unknown); authorize again: "
+                "get a new authorization link."
+            )
         return exc.hint
     return "See the message above; fix it and click again."
 
@@ -221,12 +224,10 @@ class AuthForm(w.VBox):
         if not check and token is not None:
             self._signed_in(token, f"Using {source} (not re-checked).")
             return
-        try:
-            checked = check_token(self.client)
+        try:  # a revoked saved token leaves the store (check_token discards it)
+            checked = check_token(self.client, store=self.store if token is not None else None)
         except APIError as exc:
             apply_token(self.client, None)
-            if exc.code == 107 and token is not None and self.store is not None:
-                self.store.forget(self.client.api_key, token.user_id)
             self._show_error(exc, f"Checking {source}")
             return
         except IpernityError as exc:  # network: keep the saved token, say it is unverified
