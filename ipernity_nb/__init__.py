@@ -7,6 +7,7 @@ tutorials and an offline sandbox that emulates api.ipernity.com.
 from __future__ import annotations
 
 from . import catalog, errors
+from .appstats import app_stats
 from .auth import DesktopFlow, SandboxApprover, WebFlow, check_token, client_from_env
 from .authtoken import Token
 from .backup import BackupSummary, backup
@@ -27,6 +28,7 @@ from .errors import (
     RightsError,
     ServerError,
     ServiceUnavailableError,
+    TokenRevokedError,
     TransportError,
     UnknownMethodError,
 )
@@ -67,6 +69,7 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "Token",
+    "TokenRevokedError",
     "TokenStore",
     "TransportError",
     "UnknownMethodError",
@@ -76,6 +79,7 @@ __all__ = [
     "WriteUncertainError",
     "__version__",
     "api_sig",
+    "app_stats",
     "backup",
     "catalog",
     "check_token",

@@ -11,7 +11,7 @@ Example:
     >>> st = State(None, seed="empty")
     >>> with st.transaction(write=True) as db:
     ...     made = create_app(db, "My notebook", owner_id=284002, terms=True)
-    ...     change(db, made["api_key"], always_signed=True, allowed_ips="127.0.0.1 10.0.0.0/8")
+    ...     _ = change(db, made["api_key"], always_signed=True, allowed_ips="127.0.0.1 10.0.0.0/8")
     ...     key = get_key(db, made["api_key"])
     >>> key["always_signed"], key["allowed_ips"], ip_allowed(key["allowed_ips"], "10.1.2.3")
     (True, '127.0.0.1 10.0.0.0/8', True)
