@@ -10,7 +10,7 @@ from ipernity_nb.sandbox.seed_help import API_DEV, API_USERS
 
 
 def test_get_a_key_through_the_form(sandbox):
-    s, name = member(sandbox)
+    s, _ = member(sandbox)
     app = new_key(s, sandbox, name="Harvest <b>tool</b>")
     assert len(app["api_key"]) == 32 and len(app["secret"]) == 16
     page = s.get(f"{sandbox.url}/apps/key/{app['api_key']}?created=1")
@@ -94,7 +94,7 @@ def test_new_secret_voids_the_old_one(sandbox):
 
 
 def test_listed_apps_show_in_the_gallery_with_their_group(sandbox):
-    s, name = member(sandbox, groups=(API_DEV[0],))
+    s, _ = member(sandbox, groups=(API_DEV[0],))
     app = new_key(s, sandbox, name="Gallery piece", description="Shows maps of your photos")
     gallery = requests.get(f"{sandbox.url}/apps").text
     assert "Gallery piece" not in gallery and "ipernity_nb demo (desktop)" in gallery  # the seed lists the demo
