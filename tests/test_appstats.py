@@ -103,7 +103,7 @@ def _revoke_all(sandbox, s) -> None:
 
 
 def test_check_token_recognises_a_revoked_token_and_the_store_forgets_it(sandbox, tmp_path):
-    s, name = member(sandbox)
+    s, _ = member(sandbox)
     app = new_key(s, sandbox)
     token = authorize(s, sandbox, app)
     client = _client(sandbox, app, token=token)

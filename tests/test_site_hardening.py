@@ -132,7 +132,8 @@ def test_expired_frobs_sessions_request_tokens_and_nonces_are_purged(demo_app):
             )
             db.execute("INSERT INTO sessions VALUES ('old-session', 284001, 'c', ?)", (old,))
             db.execute(
-                "INSERT INTO oauth_tokens (token, secret, api_key, kind, created_at) VALUES ('rt', 's', ?, 'request', ?)",
+                "INSERT INTO oauth_tokens (token, secret, api_key, kind, created_at)"
+                " VALUES ('rt', 's', ?, 'request', ?)",
                 (demo_app["api_key"], old),
             )
             db.executemany(
