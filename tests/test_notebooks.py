@@ -29,6 +29,7 @@ EXPECTED = [
     "05-writing-and-uploading.ipynb",
     "06-real-api.ipynb",
     "07-moving-files.ipynb",
+    "08-your-application.ipynb",
 ]
 OFFLINE_LINE = "Runs offline against the embedded sandbox; see notebook 6 for the real API."
 
@@ -166,7 +167,11 @@ def test_committed_with_outputs_and_no_errors(nb) -> None:
 
 
 def test_checked_outputs_are_marked(nb) -> None:
-    checked = [c for c in code_cells(nb) if source(c).startswith("# NBVAL_CHECK_OUTPUT")]
+    checked = [
+        c
+        for c in code_cells(nb)
+        if source(c).startswith("# NBVAL_CHECK_OUTPUT") or "nbval-check-output" in c["metadata"].get("tags", [])
+    ]
     assert len(checked) >= 3
     assert all(c.get("outputs") for c in checked), "a checked cell must have a committed output"
 
