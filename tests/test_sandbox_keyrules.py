@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from apphelpers import authorize, call, code, form, member, new_key, settings, texts
 from authpages import submit
 
@@ -82,3 +83,21 @@ def test_revoked_token_answers_107(sandbox, owned):
     submit(s, page, form(page, "revoke"), {})
     assert code(call(sandbox, app, "auth.checkToken", auth_token=token)) == 107
     assert code(call(sandbox, app, "test.hello", auth_token=token)) == 0  # auth "none" ignores the token
+
+
+def test_oauth_signed_calls_obey_the_key_rules(sandbox, owned):
+    from requests_oauthlib import OAuth1
+
+    s, app = owned
+
+    def oauth_call() -> int:
+        r = requests.get(sandbox.api_url + "test.hello", auth=OAuth1(app["api_key"], app["secret"]), timeout=10)
+        return code(r.json())
+
+    assert oauth_call() == 0
+    settings(s, sandbox, app["api_key"], always_signed="1")
+    assert oauth_call() == 0  # an OAuth signature is a signature
+    settings(s, sandbox, app["api_key"], active=None)
+    assert oauth_call() == 101
+    settings(s, sandbox, app["api_key"], active="1", allowed_ips="192.0.2.7")
+    assert oauth_call() == 111
