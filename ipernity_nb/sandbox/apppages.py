@@ -21,7 +21,6 @@ Every form carries the session's CSRF token (403 without it). Domain operations 
 
 from __future__ import annotations
 
-import hmac
 import json
 import sqlite3
 from typing import Any
@@ -35,31 +34,13 @@ from . import appkeys, grants
 from .appstats import DEFAULT_DAYS, read_stats
 from .host import Host
 from .model import ModelError
-from .pages import SECURITY_HEADERS, page_response
+from .pages import SECURITY_HEADERS, PageError, error_page, login_redirect, page_response, same_csrf, who
 
-__all__ = ["STATS_METHOD", "AppPages", "PageError", "login_redirect", "same_csrf"]
+__all__ = ["STATS_METHOD", "AppPages"]
 
 #: The name signed into a statistics request, so no other signed link (an authorize link
 #: is signed without a method name) can be replayed to read them.
 STATS_METHOD = "sandbox.appStats"
-
-
-class PageError(Exception):
-    """A page refused the request: shown as an error page with ``status``."""
-
-    def __init__(self, title: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.title, self.message, self.status = title, message, status
-
-
-def login_redirect(target: str) -> Response:
-    """303 to the login page, coming back to ``target`` (a local path) afterwards."""
-    return redirect("/login?next=" + quote(target, safe=""), 303)
-
-
-def same_csrf(request: Request, sess: sqlite3.Row) -> bool:
-    """Whether the posted form carries the session's CSRF token."""
-    return hmac.compare_digest(request.form.get("csrf", "").encode(), str(sess["csrf"]).encode())
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -98,24 +79,15 @@ class AppPages:
     def _session(self, request: Request) -> sqlite3.Row | None:
         return self.app.site.session(request)
 
-    @staticmethod
-    def _who(sess: sqlite3.Row | None) -> dict[str, Any]:
-        return {"user": sess["username"] if sess else None, "csrf": sess["csrf"] if sess else ""}
-
-    def _error(self, err: PageError, sess: sqlite3.Row | None) -> Response:
-        return page_response(
-            "message.html", err.status, title=err.title, kind="error", message=err.message, **self._who(sess)
-        )
-
     def _csrf_refused(self, sess: sqlite3.Row) -> Response:
-        return self._error(PageError("Request refused", "The form was not sent by this page (CSRF).", 403), sess)
+        return error_page(PageError("Request refused", "The form was not sent by this page (CSRF).", 403), sess)
 
     # --- public pages -------------------------------------------------------------------------
 
     def gallery(self, request: Request) -> Response:
         with self.app.state.connection() as db:
             apps = appkeys.gallery(db)
-        return page_response("gallery.html", title="Applications", apps=apps, **self._who(self._session(request)))
+        return page_response("gallery.html", title="Applications", apps=apps, **who(self._session(request)))
 
     def app_page(self, request: Request, api_key: str) -> Response:
         sess = self._session(request)
@@ -123,7 +95,7 @@ class AppPages:
             key = appkeys.get_key(db, api_key)
             mine = key is not None and sess is not None and key["owner_id"] == sess["user_id"]
             if key is None or not (mine or (key["listed"] and key["active"])):
-                return self._error(PageError("Not found", "No listed application has this key.", 404), sess)
+                return error_page(PageError("Not found", "No listed application has this key.", 404), sess)
             topics = []
             if key["group_id"] is not None:
                 topics = db.execute(
@@ -131,7 +103,7 @@ class AppPages:
                     " WHERE t.group_id = ? ORDER BY t.posted_at DESC LIMIT 5",
                     (key["group_id"],),
                 ).fetchall()
-        return page_response("app.html", title=key["name"], app=key, topics=topics, **self._who(sess))
+        return page_response("app.html", title=key["name"], app=key, topics=topics, **who(sess))
 
     # --- your keys ----------------------------------------------------------------------------
 
@@ -162,9 +134,7 @@ class AppPages:
                 return redirect(f"/apps/key/{made['api_key']}?created=1", 303)
         with self.app.state.connection() as db:
             mine = appkeys.keys_of(db, sess["user_id"])
-        return page_response(
-            "keys.html", status, title="Your API keys", keys=mine, form=form, error=error, **self._who(sess)
-        )
+        return page_response("keys.html", status, title="Your API keys", keys=mine, form=form, error=error, **who(sess))
 
     def _own_key(self, db: sqlite3.Connection, api_key: str, sess: sqlite3.Row) -> dict[str, Any]:
         key = appkeys.get_key(db, api_key)
@@ -183,7 +153,7 @@ class AppPages:
             with self.app.state.connection() as db:
                 self._own_key(db, api_key, sess)
         except PageError as err:
-            return self._error(err, sess)
+            return error_page(err, sess)
         if request.method == "POST":
             if not same_csrf(request, sess):
                 return self._csrf_refused(sess)
@@ -234,7 +204,7 @@ class AppPages:
             notice=notice,
             error=error,
             wide=True,
-            **self._who(sess),
+            **who(sess),
         )
 
     def key_stats(self, request: Request, api_key: str) -> Response:
@@ -281,6 +251,4 @@ class AppPages:
                 name = key["name"] if key else "the application"
                 notice = f"Revoked: {name} can no longer use your account. Authorizing it again starts afresh."
             apps = grants.authorized_apps(db, sess["user_id"])
-        return page_response(
-            "authorized.html", title="Authorized applications", apps=apps, notice=notice, **self._who(sess)
-        )
+        return page_response("authorized.html", title="Authorized applications", apps=apps, notice=notice, **who(sess))

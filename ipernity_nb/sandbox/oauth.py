@@ -36,7 +36,7 @@ from ..catalog import LEVELS
 from .appkeys import KEY_RULES_SQL
 from .grants import holds_rights, record_authorization
 from .host import Host
-from .pages import page_response
+from .pages import PageError, error_page, page_response, who
 from .registry import Fault
 from .state import PERM_SCOPES, insert_token
 
@@ -258,11 +258,7 @@ def _access_token(app: Host, request: Request) -> Response:
 
 
 def _error_page(title: str, message: str, sess: sqlite3.Row | None, status: int = 400) -> Response:
-    return page_response("message.html", status, title=title, kind="error", message=message, **_who(sess))
-
-
-def _who(sess: sqlite3.Row | None) -> dict[str, str | None]:
-    return {"user": sess["username"] if sess else None, "csrf": sess["csrf"] if sess else ""}
+    return error_page(PageError(title, message, status), sess)
 
 
 def _authorize(app: Host, request: Request) -> Response:
@@ -304,7 +300,7 @@ def _authorize(app: Host, request: Request) -> Response:
                 message="You refused access to",
                 strong=tok["name"],
                 after=".",
-                **_who(sess),
+                **who(sess),
             )
         return _approve(app, tok, perms, sess, now)
     with app.state.connection() as db:
@@ -320,7 +316,7 @@ def _authorize(app: Host, request: Request) -> Response:
         params=params,
         action="/apps/oauth/authorize",
         how=" (OAuth)",
-        **_who(sess),
+        **who(sess),
     )
 
 
@@ -346,5 +342,5 @@ def _approve(
         message=f"You {word}",
         strong=tok["name"],
         after=". You can close this window and go back to the application.",
-        **_who(sess),
+        **who(sess),
     )

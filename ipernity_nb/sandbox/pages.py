@@ -13,14 +13,32 @@ Example:
 
 from __future__ import annotations
 
+import hmac
+import sqlite3
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from werkzeug.wrappers import Response
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
 
-__all__ = ["RIGHTS", "SECURITY_HEADERS", "esc", "html_response", "page_response", "render", "rights_words"]
+__all__ = [
+    "RIGHTS",
+    "SECURITY_HEADERS",
+    "PageError",
+    "error_page",
+    "esc",
+    "html_response",
+    "login_redirect",
+    "page_response",
+    "render",
+    "rights_words",
+    "same_csrf",
+    "site_root",
+    "who",
+]
 
 #: Sent with every site page. Pages hold secrets (API secrets, CSRF tokens, signed links):
 #: never framed (clickjacking), never cached, no inline script, no referrer leaving the site.
@@ -106,3 +124,48 @@ def page_response(
 ) -> Response:
     """:func:`render` then :func:`html_response`: how every site page answers."""
     return html_response(render(template, **context), status, headers)
+
+
+# --- what every page handler shares ----------------------------------------------------------
+
+
+class PageError(Exception):
+    """A page refused the request: shown by :func:`error_page` with ``status``."""
+
+    def __init__(self, title: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.title, self.message, self.status = title, message, status
+
+
+def who(sess: sqlite3.Row | None) -> dict[str, Any]:
+    """The page header's context: the signed-in member's name and the CSRF token of sign-out."""
+    return {"user": sess["username"] if sess else None, "csrf": sess["csrf"] if sess else ""}
+
+
+def error_page(err: PageError, sess: sqlite3.Row | None = None) -> Response:
+    """The error page for ``err`` (``<div class="error">``), with its status."""
+    return page_response("message.html", err.status, title=err.title, kind="error", message=err.message, **who(sess))
+
+
+def login_redirect(target: str) -> Response:
+    """303 to the login page, coming back to ``target`` (a local path) afterwards."""
+    return redirect("/login?next=" + quote(target, safe=""), 303)
+
+
+def same_csrf(request: Request, sess: sqlite3.Row) -> bool:
+    """Whether the posted form carries the session's CSRF token."""
+    return hmac.compare_digest(request.form.get("csrf", "").encode(), str(sess["csrf"]).encode())
+
+
+def site_root(config: dict[str, Any], request: Request) -> str:
+    """The configured ``site_url``, else the address the server listens on — never the Host header."""
+    configured = config.get("site_url")
+    if configured:
+        return str(configured).rstrip("/")
+    env = request.environ
+    host = env.get("SERVER_NAME", "127.0.0.1")
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{env.get('wsgi.url_scheme', 'http')}://{host}:{env.get('SERVER_PORT', '80')}"
