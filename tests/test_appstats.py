@@ -149,3 +149,31 @@ def test_dataframe_plots(sandbox):
     df = ipn.app_stats(_client(sandbox, app))
     table = df.pivot_table("calls", "day", "method", aggfunc="sum", observed=True)
     assert isinstance(table, pd.DataFrame) and int(table["test.hello"].sum()) == 1
+
+
+def test_counts_reach_the_database_in_batches_on_an_injectable_clock():
+    from ipernity_nb.sandbox.appstats import StatsRecorder
+    from ipernity_nb.sandbox.state import State
+
+    t = [0.0]
+    st = State(None, seed="empty")
+    try:
+        rec = StatsRecorder(st, flush_every=5.0, clock=lambda: t[0])
+
+        def stored() -> int:
+            with st.connection() as db:
+                return db.execute("SELECT COALESCE(SUM(calls), 0) FROM app_stats").fetchone()[0]
+
+        for _ in range(3):
+            rec.record("k", "test.hello", 0, 1780272000)
+        assert stored() == 0  # counted in memory only
+        t[0] = 5.0
+        rec.record("k", "test.hello", 104, 1780272000)  # the batch is due: all four go at once
+        assert stored() == 4
+        rec.record("k", "test.hello", 0, 1780272000 + 86400)
+        rec.flush()  # what a statistics page does before reading
+        with st.connection() as db:
+            days = {r[0]: r[1] for r in db.execute("SELECT day, SUM(calls) FROM app_stats GROUP BY day")}
+        assert days == {"2026-06-01": 4, "2026-06-02": 1}
+    finally:
+        st.close()

@@ -49,7 +49,7 @@ def _day(now: int) -> str:
 class StatsRecorder:
     """Counts calls in memory and writes them to ``app_stats`` in batches."""
 
-    def __init__(self, state: State, *, flush_every: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, state: State, *, flush_every: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.state = state
         self.flush_every = flush_every
         self._clock = clock
