@@ -12,6 +12,9 @@ Every error a user can meet derives from :class:`IpernityError`::
     ├── PagesNotFetchedError                   pages of a multi-page walk failed (never a short result)
     ├── UploadError                            an upload ticket was invalid or the answer had none
     │   └── UploadTimeout                      a ticket was still processing when the wait ran out
+    ├── SandboxError                           the offline sandbox refused a request made to it
+    │   ├── ControlError                       a control-plane call (users, tokens, apps) was refused
+    │   └── SignInError                        its sign-in or consent page refused the user or password
     └── APIError                               the API answered status="error" (code, message, method)
         ├── AuthError                          key, signature, token, account, OAuth (100-108, 130-135)
         │   └── FrobError                      auth.getToken refused the frob (code 2)
@@ -27,7 +30,8 @@ Every error a user can meet derives from :class:`IpernityError`::
 
 The classes raised by one feature stay importable from its module too
 (``ipernity_nb.paging.PagesNotFetchedError``, ``ipernity_nb.transport.WriteUncertainError``,
-``ipernity_nb.upload.UploadError``/``UploadTimeout``, ``ipernity_nb.auth.FrobError`` …).
+``ipernity_nb.upload.UploadError``/``UploadTimeout``, ``ipernity_nb.auth.FrobError``,
+``ipernity_nb.sandbox.control.ControlError`` …).
 
 Messages name the problem, the API code and label where there is one, and what to do next.
 They never contain the API secret, the auth token or a signature: build them only from
@@ -50,6 +54,7 @@ from dataclasses import dataclass
 __all__ = [
     "APIError",
     "AuthError",
+    "ControlError",
     "FrobError",
     "FrobExpiredError",
     "FrobNotApprovedError",
@@ -63,8 +68,10 @@ __all__ = [
     "PostRequiredError",
     "RateLimitError",
     "RightsError",
+    "SandboxError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignInError",
     "TransportError",
     "UnknownMethodError",
     "UploadError",
@@ -190,6 +197,25 @@ class RightsError(IpernityError):
         self.have = have
 
 
+class SandboxError(IpernityError):
+    """The offline sandbox refused a request made to it (not an API answer: its own pages or control plane)."""
+
+
+class ControlError(SandboxError, ValueError):
+    """A control-plane operation was refused (unknown user, taken name, invalid rights …).
+
+    ``status`` is the HTTP status the ``/_sandbox/`` endpoint answers with (400, 404, 409).
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SignInError(SandboxError):
+    """The sandbox's sign-in or consent page refused the request (wrong password, closed account …)."""
+
+
 class APIError(IpernityError):
     """The API answered ``status="error"``; carries ``code``, ``message`` (label) and ``method``."""
 
@@ -213,7 +239,7 @@ class APIError(IpernityError):
         from html import escape
 
         link = (
-            f' — <a href="{escape(self.doc_url)}" target="_blank">{escape(self.method)} docs</a>'
+            f' — <a href="{escape(self.doc_url)}" target="_blank">{escape(self.method or "")} docs</a>'
             if self.doc_url
             else ""
         )

@@ -22,20 +22,13 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from ..catalog import LEVELS, level_allows
+from ..errors import ControlError
 from .state import PERM_SCOPES, hash_password, insert_token
 
 if TYPE_CHECKING:
     from .app import SandboxApp
 
 __all__ = ["Control", "ControlError", "approve_frob", "create_app", "create_user", "issue_token", "parse_perms"]
-
-
-class ControlError(Exception):
-    """A bad control-plane request: ``status`` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 # --- operations (shared by the HTTP endpoints and the Sandbox methods) ------------------------
@@ -46,14 +39,16 @@ def parse_perms(perms: Any) -> dict[str, str]:
     if perms is None:
         return {}
     if not isinstance(perms, dict):
-        raise ControlError('"perms" must be an object such as {"doc": "write"}')
+        raise ControlError('perms must be a mapping such as {"doc": "write"}')
     out: dict[str, str] = {}
     for scope, level in perms.items():
         if scope not in PERM_SCOPES:
-            raise ControlError(f"unknown permission scope {scope!r}; scopes are {', '.join(PERM_SCOPES)}")
+            raise ControlError(
+                f"unknown permission scope {scope!r}: use one of {', '.join(PERM_SCOPES)}, e.g. {{'doc': 'write'}}"
+            )
         allowed = ("none", "read", "write") if scope == "profile" else LEVELS
         if level not in allowed:
-            raise ControlError(f"permission {scope}={level!r} is invalid; use one of {', '.join(allowed)}")
+            raise ControlError(f"permission {scope}={level!r} is not a level: use one of {', '.join(allowed)}")
         out[scope] = level
     return out
 
@@ -88,7 +83,9 @@ def create_user(
     if not password or not isinstance(password, str):
         raise ControlError('"password" is required')
     if db.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-        raise ControlError(f"username {username!r} is taken", status=409)
+        raise ControlError(
+            f"username {username!r} is taken on this sandbox: sign in as {username!r}, or pick another name", status=409
+        )
     uid = max(db.execute("SELECT COALESCE(MAX(user_id), 0) FROM users").fetchone()[0] + 1, 290001)
     now = int(time.time())
     db.execute(
@@ -110,7 +107,11 @@ def create_user(
 def _user(db: sqlite3.Connection, username: str) -> sqlite3.Row:
     row = db.execute("SELECT * FROM users WHERE username = ?", (username or "",)).fetchone()
     if row is None:
-        raise ControlError(f"no user named {username!r}", status=404)
+        raise ControlError(
+            f"no user named {username!r} on this sandbox: the demo users are alice, bob, carol and dave; "
+            "create a member first (Sandbox.create_user, or the teacher's --students)",
+            status=404,
+        )
     return row
 
 
@@ -158,7 +159,7 @@ def issue_token(db: sqlite3.Connection, api_key: str, username: str, perms: Any)
     """Create a token directly (tests and tutorials); same shape as auth.getToken's."""
     granted = parse_perms(perms)
     if not db.execute("SELECT 1 FROM apps WHERE api_key = ?", (api_key or "",)).fetchone():
-        raise ControlError("unknown api_key", status=404)
+        raise ControlError("unknown api_key on this sandbox: register the app first (Sandbox.create_app)", status=404)
     user = _user(db, username)
     return insert_token(db, api_key, user["user_id"], granted)
 
