@@ -16,6 +16,7 @@ import json
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.routing import Rule
@@ -23,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..catalog import LEVELS, level_allows
 from ..errors import ControlError
+from .classroom import USERNAME, USERNAME_RULE, new_password, roster_of
 from .state import PERM_SCOPES, hash_password, insert_token
 
 if TYPE_CHECKING:
@@ -104,6 +106,35 @@ def create_user(
     return {"user_id": str(uid), "username": username}
 
 
+def create_students(db: sqlite3.Connection, roster: Iterable[Any]) -> dict[str, list[dict[str, str]]]:
+    """Create the roster's accounts (in the caller's transaction: all or none).
+
+    Returns ``{"created": [{username, password, realname, user_id}], "existing": [{username,
+    user_id}]}``; a roster entry without a password gets :func:`new_password`.
+    """
+    created: list[dict[str, str]] = []
+    existing: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for entry in roster:
+        if not isinstance(entry, dict):
+            raise ControlError('each student must be an object such as {"username": "ana"}')
+        name = str(entry.get("username") or "").strip()
+        if not USERNAME.match(name):
+            raise ControlError(f"username {name!r} is not usable: {USERNAME_RULE}")
+        if name.lower() in seen:
+            raise ControlError(f"username {name!r} appears twice in the roster")
+        seen.add(name.lower())
+        row = db.execute("SELECT user_id, username FROM users WHERE username = ?", (name,)).fetchone()
+        if row is not None:
+            existing.append({"username": row["username"], "user_id": str(row["user_id"])})
+            continue
+        password = str(entry.get("password") or "") or new_password()
+        realname = str(entry.get("realname") or "") or name
+        made = create_user(db, name, password, realname)
+        created.append({"username": name, "password": password, "realname": realname, "user_id": made["user_id"]})
+    return {"created": created, "existing": existing}
+
+
 def _user(db: sqlite3.Connection, username: str) -> sqlite3.Row:
     row = db.execute("SELECT * FROM users WHERE username = ?", (username or "",)).fetchone()
     if row is None:
@@ -178,6 +209,7 @@ class Control:
             Rule("/_sandbox/status", endpoint="control.status", methods=["GET"]),
             Rule("/_sandbox/apps", endpoint="control.apps", methods=["POST"]),
             Rule("/_sandbox/users", endpoint="control.users", methods=["POST"]),
+            Rule("/_sandbox/students", endpoint="control.students", methods=["POST"]),
             Rule("/_sandbox/tokens", endpoint="control.tokens", methods=["POST"]),
             Rule("/_sandbox/frobs/<frob>/approve", endpoint="control.approve", methods=["POST"]),
             Rule("/_sandbox/reset", endpoint="control.reset", methods=["POST"]),
@@ -238,6 +270,15 @@ class Control:
                     bool(b.get("is_pro", False)),
                     b.get("groups") or (),
                 )
+
+        return self._run(request, op)
+
+    def students(self, request: Request) -> Response:
+        """``{"count": 30, "prefix": "student"}``, ``{"csv": "username,…"}`` or ``{"students": [{…}]}``."""
+
+        def op(b: dict) -> dict:
+            with self.app.state.transaction(write=True) as db:
+                return create_students(db, roster_of(b))
 
         return self._run(request, op)
 

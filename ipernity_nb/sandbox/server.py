@@ -20,10 +20,12 @@ import socket
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..errors import ControlError
 from . import control as _control
 from .app import SandboxApp, make_app
 from .keepalive import KeepAliveHandler, wake_idle
@@ -200,6 +202,29 @@ class Sandbox:
         """Add a member who can log in: ``{"user_id", "username"}``."""
         with self._require().transaction(write=True) as db:
             return _control.create_user(db, username, password, realname, is_pro, groups)
+
+    def create_students(
+        self, count: int | None = None, *, roster: str | os.PathLike | None = None, prefix: str = "student"
+    ) -> dict[str, list[dict[str, str]]]:
+        """A class's accounts in one step: ``count`` students (``student01`` …) or a roster CSV file.
+
+        Returns ``{"created": [{username, password, realname, user_id}], "existing": [...]}``
+        (sandbox/classroom.py); names already taken are listed as existing, not changed.
+        """
+        from .classroom import read_roster, roster_from_count
+
+        if (count is None) == (roster is None):
+            raise ControlError("give the number of students or a roster CSV file, not both or neither")
+        if roster is not None:
+            try:
+                text = Path(roster).read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                raise ControlError(f"cannot read the roster {os.fspath(roster)!r}: {exc.strerror}") from None
+            students = read_roster(text)
+        else:
+            students = roster_from_count(count, prefix)  # type: ignore[arg-type]
+        with self._require().transaction(write=True) as db:
+            return _control.create_students(db, students)
 
     def approve_frob(self, frob: str, username: str, perms: dict[str, str] | None = None) -> dict:
         """Approve a pending frob as ``username`` would on the consent page."""
