@@ -84,7 +84,7 @@ def read_roster(text: str) -> list[dict[str, str]]:
             "the roster CSV needs a header row with a 'username' column (optional: password, realname); "
             f"found {fields or 'no header'}"
         )
-    rows = []
+    rows: list[dict[str, str]] = []
     for n, raw in enumerate(reader, 2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         if not any(row.values()):

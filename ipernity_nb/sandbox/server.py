@@ -123,7 +123,7 @@ class Sandbox:
             self._state.close()
             self._state = None
             raise
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True: a ThreadingMixIn server
         self.port = int(self._server.server_address[1])
         self._app.cookie_suffix = str(self.port)
         self._thread = threading.Thread(
