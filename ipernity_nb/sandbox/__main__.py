@@ -126,16 +126,20 @@ def main(argv: list[str] | None = None) -> int:
         quota=quota,
         maintenance=args.maintenance,
         upload_delay=args.upload_delay,
+        from_backup=args.from_backup,
     )
     try:
         sb.start()
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}. Try another --port.", file=sys.stderr)
         return 2
+    except IpernityError as exc:
+        print(f"cannot load --from-backup: {exc}", file=sys.stderr)
+        return 2
     try:
         print(_banner(sb), classroom.setup_class(sb, args), sep="\n", flush=True)
     except IpernityError as exc:
-        print(f"cannot create the students' accounts: {exc}", file=sys.stderr)
+        print(f"cannot set up the class: {exc}", file=sys.stderr)
         sb.stop()
         return 2
     if args.port_file:  # written last and atomically: its presence means "ready"

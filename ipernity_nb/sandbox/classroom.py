@@ -159,6 +159,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--student-prefix", default="student", help="name prefix for --students N (default student)")
     parser.add_argument(
+        "--from-backup",
+        default=None,
+        metavar="FOLDER",
+        help="load an archive written by backup() as one member's account (docs, tags, albums, comments, files)",
+    )
+    parser.add_argument(
         "--class-url",
         default=None,
         metavar="URL",
@@ -170,9 +176,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def setup_class(sb: Any, args: argparse.Namespace) -> str:
-    """Create the accounts ``--students`` asks for on a started sandbox; the text to print."""
+    """Create the accounts ``--students`` asks for on a started sandbox; the text to print
+    (with what ``--from-backup`` loaded)."""
+    loaded = getattr(sb, "loaded", None)
+    lines = []
+    if loaded:
+        lines.append(
+            f"  loaded:       {args.from_backup}: member {loaded['username']!r} (password 'demo'), "
+            f"{loaded['docs']} docs, {loaded['files']} files, {loaded['albums']} albums, {loaded['comments']} comments"
+        )
     if not args.students:
-        return ""
+        return "\n".join(lines)
     spec = str(args.students)
     if spec.isdigit():
         result = sb.create_students(int(spec), prefix=args.student_prefix)
@@ -181,7 +195,7 @@ def setup_class(sb: Any, args: argparse.Namespace) -> str:
     url = (args.class_url or sb.url).rstrip("/")
     if args.accounts_out:
         write_accounts(args.accounts_out, result["created"], url)
-    text = accounts_text(result, url)
+    lines.append(accounts_text(result, url))
     if args.accounts_out:
-        text += f"\n  handout (new accounts with passwords): {args.accounts_out}"
-    return text
+        lines.append(f"  handout (new accounts with passwords): {args.accounts_out}")
+    return "\n".join(lines)

@@ -51,7 +51,9 @@ class Sandbox:
 
     ``db=None`` is a throwaway database (a temporary file deleted on stop); a path persists
     across restarts. ``seed`` is ``"demo"`` or ``"empty"``, ``scale`` a number of docs for
-    performance work. Extra keywords (``frob_ttl=600`` …) tune the emulation; among them
+    performance work. ``from_backup=folder`` loads an archive written by ``backup()`` as one
+    member's account (:meth:`load_backup`), so a class studies a real account offline.
+    Extra keywords (``frob_ttl=600`` …) tune the emulation; among them
     ``faults={"rate": 0.15, "http_codes": [502, 503], "api_codes": [500, 503], "latency":
     (0.0, 0.05), "drop": 0.02, "seed": 7}``, ``quota={"app_per_minute": 600, "ip_per_second":
     20}``, ``maintenance=True``, ``upload_delay=1.0`` and ``max_upload_bytes`` (see
@@ -72,6 +74,7 @@ class Sandbox:
         admin_token: str | None = None,
         *,
         scale: int | None = None,
+        from_backup: str | os.PathLike | None = None,
         **config: Any,
     ) -> None:
         if seed not in ("demo", "empty"):
@@ -87,6 +90,9 @@ class Sandbox:
         self.scale = scale
         self.config = config
         self.admin_token = admin_token or secrets.token_urlsafe(24)
+        self.from_backup = from_backup
+        #: What ``from_backup`` loaded at start (sandbox/restore.py): member, docs, files … counts.
+        self.loaded: dict[str, Any] | None = None
         self._state: State | None = None
         self._app: SandboxApp | None = None
         self._server: BaseWSGIServer | None = None
@@ -110,6 +116,8 @@ class Sandbox:
             )
         self._state = State(self.db, seed=self.seed, scale=self.scale)
         try:
+            if self.from_backup is not None:
+                self.loaded = self.load_backup(self.from_backup)
             self._app = make_app(self._state, admin_token=self.admin_token, config=self.config)
             # Bind ourselves: werkzeug's own bind calls sys.exit(1) on failure, which would kill a kernel.
             sock = _listen(self.host, self.port)
@@ -225,6 +233,17 @@ class Sandbox:
             students = roster_from_count(count, prefix)  # type: ignore[arg-type]
         with self._require().transaction(write=True) as db:
             return _control.create_students(db, students)
+
+    def load_backup(self, folder: str | os.PathLike) -> dict[str, Any]:
+        """Load an archive written by ``backup()`` as one member's account (sandbox/restore.py).
+
+        Returns ``{"user_id", "username", "docs", "files", "tags", "notes", "comments", "albums",
+        "groups"}``; the member signs in with the demo password. Also ``Sandbox(from_backup=folder)``.
+        """
+        from .restore import load_backup
+
+        with self._require().transaction(write=True) as db:
+            return load_backup(db, folder)
 
     def approve_frob(self, frob: str, username: str, perms: dict[str, str] | None = None) -> dict:
         """Approve a pending frob as ``username`` would on the consent page."""
