@@ -42,7 +42,7 @@ from .tokenstore import TokenStore
 from .transport import RetryPolicy, WriteUncertainError
 from .upload import UploadError, UploadTimeout
 from .upload_batch import upload_many
-from .widgets import AuthForm, MethodForm
+from .widgets import AuthForm, MethodForm, SignInForm
 
 __version__ = "0.1.0"
 
@@ -72,6 +72,7 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "SignInError",
+    "SignInForm",
     "Token",
     "TokenStore",
     "TransportError",
