@@ -98,3 +98,6 @@ def test_join_by_url_is_the_same_sandbox(sandbox):
     bob = ipn.connect(sandbox=sandbox.url, user="bob", password="demo", perms={"doc": "read"})
     assert bob.token and bob.rights["doc"] == "read"
     assert bob.check_token().get("user", {}).get("username") == "bob"
+    # a second sign-in finds the app already authorized (the site skips the consent form)
+    again = ipn.connect(sandbox=sandbox.url, user="bob", password="demo", perms={"doc": "read"})
+    assert again.token and again.token != bob.token
