@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot load --from-backup: {exc}", file=sys.stderr)
         return 2
     try:
-        print(_banner(sb), classroom.setup_class(sb, args), sep="\n", flush=True)
+        extra = classroom.setup_class(sb, args)
+        print(_banner(sb) + (f"\n{extra}" if extra else ""), flush=True)
     except IpernityError as exc:
         print(f"cannot set up the class: {exc}", file=sys.stderr)
         sb.stop()
