@@ -88,6 +88,13 @@ def test_control_error_moved_into_the_tree_keeps_its_old_path():
     assert errors.ControlError("x", status=409).status == 409
 
 
+def test_create_user_exist_ok_lets_a_notebook_run_twice(sandbox):
+    first = sandbox.create_user("twice_user", "pw", exist_ok=True)
+    assert sandbox.create_user("twice_user", "other", exist_ok=True) == first
+    with pytest.raises(ControlError, match="is taken"):
+        sandbox.create_user("twice_user", "pw")
+
+
 def test_join_by_url_is_the_same_sandbox(sandbox):
     """``connect(sandbox=url)`` talks to that sandbox's API and pages (no AttributeError)."""
     anon = ipn.connect(sandbox=sandbox.url + "/")

@@ -205,10 +205,25 @@ class Sandbox:
             return _control.create_app(db, name, auth, callback)
 
     def create_user(
-        self, username: str, password: str, realname: str = "", is_pro: bool = False, groups: Any = ()
+        self,
+        username: str,
+        password: str,
+        realname: str = "",
+        is_pro: bool = False,
+        groups: Any = (),
+        *,
+        exist_ok: bool = False,
     ) -> dict[str, str]:
-        """Add a member who can log in: ``{"user_id", "username"}``."""
+        """Add a member who can log in: ``{"user_id", "username"}``.
+
+        A taken name raises :class:`~ipernity_nb.errors.ControlError`; with ``exist_ok=True``
+        the existing member is returned unchanged (a notebook can then run top to bottom twice).
+        """
         with self._require().transaction(write=True) as db:
+            if exist_ok:
+                row = db.execute("SELECT user_id, username FROM users WHERE username = ?", (username,)).fetchone()
+                if row is not None:
+                    return {"user_id": str(row["user_id"]), "username": row["username"]}
             return _control.create_user(db, username, password, realname, is_pro, groups)
 
     def create_students(
