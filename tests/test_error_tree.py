@@ -51,6 +51,7 @@ def _cases(sandbox):
         "not a URL": (lambda: ipn.connect(sandbox="localhost:8765"), ParameterError, "e.g. 'http://"),
         "not a sandbox": (lambda: ipn.connect(sandbox=8765), ParameterError, "sandbox='http://host:port'"),
         "user on the real API": (lambda: ipn.connect(sandbox=False, user="alice"), ParameterError, "AuthForm"),
+        "unknown seed": (lambda: ipn.Sandbox(seed="full"), ParameterError, "'demo' or 'empty'"),
     }
 
 
@@ -66,6 +67,7 @@ CASES = [
     "not a URL",
     "not a sandbox",
     "user on the real API",
+    "unknown seed",
 ]
 
 

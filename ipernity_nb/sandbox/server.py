@@ -25,7 +25,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ..errors import ControlError
+from ..errors import ControlError, ParameterError
 from . import control as _control
 from .app import SandboxApp, make_app
 from .keepalive import KeepAliveHandler, wake_idle
@@ -78,7 +78,7 @@ class Sandbox:
         **config: Any,
     ) -> None:
         if seed not in ("demo", "empty"):
-            raise ValueError(f"seed must be 'demo' or 'empty', not {seed!r}")
+            raise ParameterError(f"seed must be 'demo' or 'empty', not {seed!r}", param="seed", received=seed)
         from .faults import parse_faults, parse_quota
 
         parse_faults(config.get("faults"))  # fail here, naming the bad key, not at start()
