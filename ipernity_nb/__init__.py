@@ -18,6 +18,7 @@ from .embedded import connect, embedded_sandbox, sandbox_approver
 from .errors import (
     APIError,
     AuthError,
+    ControlError,
     IpernityError,
     MethodNotFoundError,
     NotFoundError,
@@ -26,8 +27,10 @@ from .errors import (
     PostRequiredError,
     RateLimitError,
     RightsError,
+    SandboxError,
     ServerError,
     ServiceUnavailableError,
+    SignInError,
     TokenRevokedError,
     TransportError,
     UnknownMethodError,
@@ -41,7 +44,7 @@ from .tokenstore import TokenStore
 from .transport import RetryPolicy, WriteUncertainError
 from .upload import UploadError, UploadTimeout
 from .upload_batch import upload_many
-from .widgets import AuthForm, MethodForm
+from .widgets import AuthForm, MethodForm, SignInForm
 
 __version__ = "0.1.0"
 
@@ -52,6 +55,7 @@ __all__ = [
     "BackupSummary",
     "CacheSettings",
     "Client",
+    "ControlError",
     "DesktopFlow",
     "IpernityError",
     "MethodForm",
@@ -66,8 +70,11 @@ __all__ = [
     "RightsError",
     "Sandbox",
     "SandboxApprover",
+    "SandboxError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignInError",
+    "SignInForm",
     "Token",
     "TokenRevokedError",
     "TokenStore",

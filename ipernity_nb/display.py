@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
+from typing import Any, cast
 
 from .errors import APIError, IpernityError, ParameterError
 
@@ -48,7 +49,7 @@ def _s(value: object) -> str:
     try:
         import pandas as pd
 
-        if pd.isna(value):
+        if pd.isna(cast(Any, value)) is True:  # NA, NaN, NaT; never an element-wise array here
             return ""
     except (TypeError, ValueError, ImportError):
         pass
@@ -93,14 +94,15 @@ def find_thumbs(data: object) -> list[Thumb]:
     ``thumbs.thumb[].url`` or ``cover.url``.
     """
     if hasattr(data, "columns") and hasattr(data, "itertuples"):
-        cols = list(data.columns)
+        frame: Any = data
+        cols = list(frame.columns)
         url_col = next((c for c in _URL_COLS if c in cols), None)
         if url_col is None:
             return []
         title_col = next((c for c in _TITLE_COLS if c in cols), None)
         link_col = next((c for c in _LINK_COLS if c in cols), None)
         out = []
-        for _, row in data.iterrows():
+        for _, row in frame.iterrows():
             url = _safe_url(_s(row[url_col]))
             if url:
                 out.append(
@@ -137,12 +139,18 @@ def thumbs_html(data: object, *, size: int = 100, limit: int = _MAX_DEFAULT) -> 
         if t.link:
             img = f'<a href="{escape(t.link, quote=True)}" target="_blank" rel="noopener">{img}</a>'
         tiles.append(
-            f'<figure class="ipn-thumb" style="margin:4px;width:{size + 10}px;text-align:center">{img}'
+            f'<figure class="ipn-thumb" style="margin:0;min-width:0;text-align:center">{img}'
             f'<figcaption style="font-size:11px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">'
             f"{title}</figcaption></figure>"
         )
     more = f"<small>… and {len(thumbs) - limit} more</small>" if len(thumbs) > limit else ""
-    return f'<div class="ipn-thumbs" style="display:flex;flex-wrap:wrap">{"".join(tiles)}</div>{more}'
+    # A grid that fills the width it is given and wraps there: never wider than its container,
+    # so no column is cut off at the right edge of a notebook cell or a form.
+    grid = (
+        f"display:grid;grid-template-columns:repeat(auto-fill,{size + 10}px);gap:8px;"
+        "max-width:100%;box-sizing:border-box;white-space:normal"
+    )
+    return f'<div class="ipn-thumbs" style="{grid}">{"".join(tiles)}</div>{more}'
 
 
 class ThumbGrid:
@@ -191,7 +199,7 @@ def error_html(exc: BaseException) -> str:
     if isinstance(exc, APIError):
         return exc._repr_html_()
     if isinstance(exc, ParameterError):
-        where = f" ({escape(exc.param)})" if getattr(exc, "param", None) else ""
+        where = f" ({escape(exc.param)})" if exc.param else ""
         colour, title = "#e67e22", f"Parameter problem{where}"
     elif isinstance(exc, IpernityError):
         colour, title = "#c0392b", type(exc).__name__

@@ -13,6 +13,9 @@ Every error a user can meet derives from :class:`IpernityError`::
     ├── SandboxOnlyError                       a sandbox feature (app statistics) asked of the live service
     ├── UploadError                            an upload ticket was invalid or the answer had none
     │   └── UploadTimeout                      a ticket was still processing when the wait ran out
+    ├── SandboxError                           the offline sandbox refused a request made to it
+    │   ├── ControlError                       a control-plane call (users, tokens, apps) was refused
+    │   └── SignInError                        its sign-in or consent page refused the user or password
     └── APIError                               the API answered status="error" (code, message, method)
         ├── AuthError                          key, signature, token, account, OAuth (100-108, 130-135)
         │   ├── FrobError                      auth.getToken refused the frob (code 2)
@@ -29,7 +32,8 @@ Every error a user can meet derives from :class:`IpernityError`::
 
 The classes raised by one feature stay importable from its module too
 (``ipernity_nb.paging.PagesNotFetchedError``, ``ipernity_nb.transport.WriteUncertainError``,
-``ipernity_nb.upload.UploadError``/``UploadTimeout``, ``ipernity_nb.auth.FrobError`` …).
+``ipernity_nb.upload.UploadError``/``UploadTimeout``, ``ipernity_nb.auth.FrobError``,
+``ipernity_nb.sandbox.control.ControlError`` …).
 
 Messages name the problem, the API code and label where there is one, and what to do next.
 They never contain the API secret, the auth token or a signature: build them only from
@@ -52,6 +56,7 @@ from dataclasses import dataclass
 __all__ = [
     "APIError",
     "AuthError",
+    "ControlError",
     "FrobError",
     "FrobExpiredError",
     "FrobNotApprovedError",
@@ -65,9 +70,11 @@ __all__ = [
     "PostRequiredError",
     "RateLimitError",
     "RightsError",
+    "SandboxError",
     "SandboxOnlyError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignInError",
     "TokenRevokedError",
     "TransportError",
     "UnknownMethodError",
@@ -200,6 +207,25 @@ class RightsError(IpernityError):
         self.scope = scope
         self.level = level
         self.have = have
+
+
+class SandboxError(IpernityError):
+    """The offline sandbox refused a request made to it (not an API answer: its own pages or control plane)."""
+
+
+class ControlError(SandboxError, ValueError):
+    """A control-plane operation was refused (unknown user, taken name, invalid rights …).
+
+    ``status`` is the HTTP status the ``/_sandbox/`` endpoint answers with (400, 404, 409).
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SignInError(SandboxError):
+    """The sandbox's sign-in or consent page refused the request (wrong password, closed account …)."""
 
 
 class APIError(IpernityError):

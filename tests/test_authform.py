@@ -89,6 +89,7 @@ def test_empty_form_to_signed_in_then_reuse_then_forget(sandbox, demo_app, bare_
     assert store.load(demo_app["api_key"], "alice") == token
     for text in (repr(form), _status(form), widget_state()):
         assert token.token not in text and demo_app["secret"] not in text
+    assert repr(form).startswith("AuthForm(signed in as 'alice'") and "\n" not in repr(form) and len(repr(form)) < 80
 
     # a new form on a fresh client reuses the saved (and still valid) token
     again = Client(demo_app["api_key"], demo_app["secret"], url=sandbox.api_url, site_url=sandbox.url, progress=False)

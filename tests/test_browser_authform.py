@@ -1,5 +1,6 @@
-"""Browser test: Voila serves a notebook with an AuthForm; Chromium clicks the link, logs in and
-approves on the sandbox's consent page, clicks Complete and sees "Signed in as".
+"""Browser test: Voila serves a notebook with an AuthForm; Chromium clicks the link, clicks Complete
+too early (one clear error), logs in and approves on the sandbox's consent page, clicks Complete
+and sees "Signed in as". The sandbox "approve as demo user" button shows its whole label.
 
 Needs Debian's /usr/bin/chromium (skipped with a reason otherwise). A screenshot of every open
 page goes to test-artifacts/ on failure.
@@ -28,6 +29,7 @@ def voila_url(sandbox, demo_app, tmp_path) -> Iterator[str]:
         IPERNITY_API_SECRET=demo_app["secret"],
         IPERNITY_API_URL=sandbox.api_url,
         IPERNITY_SITE_URL=sandbox.url,
+        IPN_TEST_ADMIN_TOKEN=sandbox.admin_token,
     )
     with voila(NOTEBOOK, tmp_path / "voila.log", env=env) as url:
         yield url
@@ -42,10 +44,22 @@ def test_authform_in_voila(sandbox, voila_url, request) -> None:
         link_button = page.get_by_role("button", name="Get authorization link")
         link_button.wait_for(timeout=120_000)
         assert "Not signed in" in page.content()
+        approve_as = page.get_by_role("button", name="Approve as demo user (sandbox)")
+        assert approve_as.inner_text().strip() == "Approve as demo user (sandbox)"
+        assert approve_as.evaluate("b => b.scrollWidth <= b.clientWidth"), "the button label is cut off"
         link_button.click()
         link = page.locator("a.ipernity-authorize")
         link.wait_for()
         assert link.get_attribute("target") == "_blank"
+
+        # Complete before approving: the error says once what to do
+        page.get_by_role("button", name="Complete").click()
+        error = page.locator(".ipernity-error")
+        error.wait_for()
+        assert "FrobNotApprovedError" in error.inner_text()
+        assert error.inner_text().count("The request is not approved") == 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "authform-not-approved.png"))  # evidence for reviewers
 
         with context.expect_page() as new_tab:
             link.click()

@@ -397,3 +397,37 @@ def test_json_tree_is_collapsible_and_escaped() -> None:
     assert html.count('<details class="ipn-json" open') == 2  # the first two levels start open
     assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>x</i>" not in html
     assert "2 items" in html
+
+
+def test_repr_is_one_line_outside_a_notebook(anon, alice_writer) -> None:
+    form = MethodForm(anon, "doc.search")
+    text = repr(form)
+    assert "\n" not in text and len(text) < 160
+    assert text.startswith("MethodForm(method='doc.search'") and "not run" in text and "no token" in text
+    form.set(per_page="2")
+    form.run(wait=True)
+    assert "result=DataFrame" in repr(form)
+    signed = repr(MethodForm(alice_writer, "test.echo"))
+    assert ", token," in signed and alice_writer.token not in signed
+
+
+def test_coded_values_show_labels_and_send_codes(anon) -> None:
+    form = MethodForm(anon, "doc.search")
+    picker = form.controls["license"].input
+    assert ("3 · CC by-nc", 3) in picker.options and ("255 · copyleft / free use", 255) in picker.options
+    form.set(license=(3, 255))
+    assert form.params["license"] == [3, 255]
+    form.method = "upload.file"
+    assert ("2 · not for all audiences", 2) in form.controls["safety"].input.options
+    form.set(safety=2)
+    assert form.params["safety"] == 2
+
+
+def test_write_without_token_says_so_and_asks_no_confirmation(anon, alice_doc) -> None:
+    form = MethodForm(anon, "doc.set")
+    form.set(doc_id=str(alice_doc), title="never sent")
+    calls = len(anon.calls)
+    assert form.run() is False
+    assert "needs a signed-in user" in form.status.value and "AuthForm(client)" in form.status.value
+    assert form.confirm_button.layout.display == "none"
+    assert form.run(confirmed=True) is False and len(anon.calls) == calls  # nothing was sent

@@ -12,6 +12,9 @@ import os
 import sys
 import time
 
+from ..errors import IpernityError
+from . import classroom
+
 __all__ = ["main"]
 
 
@@ -45,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--coverage", action="store_true", help="print the emulated-methods table and exit")
     p.add_argument("--port-file", default=None, help="write the bound port to this file once serving (scripts)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    classroom.add_arguments(p)
     return p
 
 
@@ -122,13 +126,23 @@ def main(argv: list[str] | None = None) -> int:
         quota=quota,
         maintenance=args.maintenance,
         upload_delay=args.upload_delay,
+        from_backup=args.from_backup,
     )
     try:
         sb.start()
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}. Try another --port.", file=sys.stderr)
         return 2
-    print(_banner(sb), flush=True)
+    except IpernityError as exc:
+        print(f"cannot load --from-backup: {exc}", file=sys.stderr)
+        return 2
+    try:
+        extra = classroom.setup_class(sb, args)
+        print(_banner(sb) + (f"\n{extra}" if extra else ""), flush=True)
+    except IpernityError as exc:
+        print(f"cannot set up the class: {exc}", file=sys.stderr)
+        sb.stop()
+        return 2
     if args.port_file:  # written last and atomically: its presence means "ready"
         with open(args.port_file + ".tmp", "w") as fh:
             fh.write(str(sb.port))

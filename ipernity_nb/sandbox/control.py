@@ -16,22 +16,21 @@ import hmac
 import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from ..errors import ControlError
 from .appkeys import create_app
 from .grants import approve_frob, issue_token, parse_perms
 from .host import Host
-from .model import ModelError
+from .classroom import USERNAME, USERNAME_RULE, new_password, roster_of
 from .state import hash_password
 
 __all__ = ["Control", "ControlError", "approve_frob", "create_app", "create_user", "issue_token", "parse_perms"]
 
-
-#: The control plane's error is the model layer's: ``status`` is the HTTP status to answer.
-ControlError = ModelError
 
 
 def create_user(
@@ -48,7 +47,9 @@ def create_user(
     if not password or not isinstance(password, str):
         raise ControlError('"password" is required')
     if db.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-        raise ControlError(f"username {username!r} is taken", status=409)
+        raise ControlError(
+            f"username {username!r} is taken on this sandbox: sign in as {username!r}, or pick another name", status=409
+        )
     uid = max(db.execute("SELECT COALESCE(MAX(user_id), 0) FROM users").fetchone()[0] + 1, 290001)
     now = int(time.time())
     db.execute(
@@ -70,6 +71,35 @@ def create_user(
 # --- HTTP ------------------------------------------------------------------------------------
 
 
+def create_students(db: sqlite3.Connection, roster: Iterable[Any]) -> dict[str, list[dict[str, str]]]:
+    """Create the roster's accounts (in the caller's transaction: all or none).
+
+    Returns ``{"created": [{username, password, realname, user_id}], "existing": [{username,
+    user_id}]}``; a roster entry without a password gets :func:`new_password`.
+    """
+    created: list[dict[str, str]] = []
+    existing: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for entry in roster:
+        if not isinstance(entry, dict):
+            raise ControlError('each student must be an object such as {"username": "ana"}')
+        name = str(entry.get("username") or "").strip()
+        if not USERNAME.match(name):
+            raise ControlError(f"username {name!r} is not usable: {USERNAME_RULE}")
+        if name.lower() in seen:
+            raise ControlError(f"username {name!r} appears twice in the roster")
+        seen.add(name.lower())
+        row = db.execute("SELECT user_id, username FROM users WHERE username = ?", (name,)).fetchone()
+        if row is not None:
+            existing.append({"username": row["username"], "user_id": str(row["user_id"])})
+            continue
+        password = str(entry.get("password") or "") or new_password()
+        realname = str(entry.get("realname") or "") or name
+        made = create_user(db, name, password, realname)
+        created.append({"username": name, "password": password, "realname": realname, "user_id": made["user_id"]})
+    return {"created": created, "existing": existing}
+
+
 class Control:
     """The ``/_sandbox/*`` endpoints of one app."""
 
@@ -83,6 +113,7 @@ class Control:
             Rule("/_sandbox/users", endpoint="control.users", methods=["POST"]),
             Rule("/_sandbox/tokens", endpoint="control.tokens", methods=["POST"]),
             Rule("/_sandbox/frobs/<frob>/approve", endpoint="control.approve", methods=["POST"]),
+            Rule("/_sandbox/students", endpoint="control.students", methods=["POST"]),
             Rule("/_sandbox/reset", endpoint="control.reset", methods=["POST"]),
             Rule("/_sandbox/config", endpoint="control.config", methods=["GET", "POST"]),
         ]
@@ -155,6 +186,15 @@ class Control:
         def op(b: dict) -> dict:
             with self.app.state.transaction(write=True) as db:
                 return approve_frob(db, frob, b.get("username", ""), b.get("perms", {"doc": "read"}))
+
+        return self._run(request, op)
+
+    def students(self, request: Request) -> Response:
+        """``{"count": 30, "prefix": "student"}``, ``{"csv": "username,…"}`` or ``{"students": [{…}]}``."""
+
+        def op(b: dict) -> dict:
+            with self.app.state.transaction(write=True) as db:
+                return create_students(db, roster_of(b))
 
         return self._run(request, op)
 

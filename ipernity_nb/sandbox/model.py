@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..errors import ControlError
+
 __all__ = ["ModelError", "purge_expired"]
 
 
-class ModelError(Exception):
-    """A domain operation refused its input; ``status`` is the HTTP status a page or endpoint answers."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+#: Domain operations raise the package's own :class:`~ipernity_nb.errors.ControlError` (one error
+#: tree): ``status`` is the HTTP status a page or endpoint answers.
+ModelError = ControlError
 
 
 def purge_expired(db: sqlite3.Connection, now: int, *, session_ttl: int, frob_ttl: int, oauth_skew: int) -> int:

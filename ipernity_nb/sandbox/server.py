@@ -20,10 +20,12 @@ import socket
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..errors import ControlError, ParameterError
 from . import control as _control
 from .app import SandboxApp, make_app
 from .keepalive import KeepAliveHandler, wake_idle
@@ -49,7 +51,9 @@ class Sandbox:
 
     ``db=None`` is a throwaway database (a temporary file deleted on stop); a path persists
     across restarts. ``seed`` is ``"demo"`` or ``"empty"``, ``scale`` a number of docs for
-    performance work. Extra keywords (``frob_ttl=600`` …) tune the emulation; among them
+    performance work. ``from_backup=folder`` loads an archive written by ``backup()`` as one
+    member's account (:meth:`load_backup`), so a class studies a real account offline.
+    Extra keywords (``frob_ttl=600`` …) tune the emulation; among them
     ``faults={"rate": 0.15, "http_codes": [502, 503], "api_codes": [500, 503], "latency":
     (0.0, 0.05), "drop": 0.02, "seed": 7}``, ``quota={"app_per_minute": 600, "ip_per_second":
     20}``, ``maintenance=True``, ``upload_delay=1.0`` and ``max_upload_bytes`` (see
@@ -70,10 +74,11 @@ class Sandbox:
         admin_token: str | None = None,
         *,
         scale: int | None = None,
+        from_backup: str | os.PathLike | None = None,
         **config: Any,
     ) -> None:
         if seed not in ("demo", "empty"):
-            raise ValueError(f"seed must be 'demo' or 'empty', not {seed!r}")
+            raise ParameterError(f"seed must be 'demo' or 'empty', not {seed!r}", param="seed", received=seed)
         from .faults import parse_faults, parse_quota
 
         parse_faults(config.get("faults"))  # fail here, naming the bad key, not at start()
@@ -85,6 +90,9 @@ class Sandbox:
         self.scale = scale
         self.config = config
         self.admin_token = admin_token or secrets.token_urlsafe(24)
+        self.from_backup = from_backup
+        #: What ``from_backup`` loaded at start (sandbox/restore.py): member, docs, files … counts.
+        self.loaded: dict[str, Any] | None = None
         self._state: State | None = None
         self._app: SandboxApp | None = None
         self._server: BaseWSGIServer | None = None
@@ -108,6 +116,8 @@ class Sandbox:
             )
         self._state = State(self.db, seed=self.seed, scale=self.scale)
         try:
+            if self.from_backup is not None:
+                self.loaded = self.load_backup(self.from_backup)
             self._app = make_app(self._state, admin_token=self.admin_token, config=self.config)
             # Bind ourselves: werkzeug's own bind calls sys.exit(1) on failure, which would kill a kernel.
             sock = _listen(self.host, self.port)
@@ -121,7 +131,7 @@ class Sandbox:
             self._state.close()
             self._state = None
             raise
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True: a ThreadingMixIn server
         self.port = int(self._server.server_address[1])
         self._app.cookie_suffix = str(self.port)
         self._thread = threading.Thread(
@@ -195,11 +205,60 @@ class Sandbox:
             return _control.create_app(db, name, auth, callback)
 
     def create_user(
-        self, username: str, password: str, realname: str = "", is_pro: bool = False, groups: Any = ()
+        self,
+        username: str,
+        password: str,
+        realname: str = "",
+        is_pro: bool = False,
+        groups: Any = (),
+        *,
+        exist_ok: bool = False,
     ) -> dict[str, str]:
-        """Add a member who can log in: ``{"user_id", "username"}``."""
+        """Add a member who can log in: ``{"user_id", "username"}``.
+
+        A taken name raises :class:`~ipernity_nb.errors.ControlError`; with ``exist_ok=True``
+        the existing member is returned unchanged (a notebook can then run top to bottom twice).
+        """
         with self._require().transaction(write=True) as db:
+            if exist_ok:
+                row = db.execute("SELECT user_id, username FROM users WHERE username = ?", (username,)).fetchone()
+                if row is not None:
+                    return {"user_id": str(row["user_id"]), "username": row["username"]}
             return _control.create_user(db, username, password, realname, is_pro, groups)
+
+    def create_students(
+        self, count: int | None = None, *, roster: str | os.PathLike | None = None, prefix: str = "student"
+    ) -> dict[str, list[dict[str, str]]]:
+        """A class's accounts in one step: ``count`` students (``student01`` …) or a roster CSV file.
+
+        Returns ``{"created": [{username, password, realname, user_id}], "existing": [...]}``
+        (sandbox/classroom.py); names already taken are listed as existing, not changed.
+        """
+        from .classroom import read_roster, roster_from_count
+
+        if (count is None) == (roster is None):
+            raise ControlError("give the number of students or a roster CSV file, not both or neither")
+        if roster is not None:
+            try:
+                text = Path(roster).read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                raise ControlError(f"cannot read the roster {os.fspath(roster)!r}: {exc.strerror}") from None
+            students = read_roster(text)
+        else:
+            students = roster_from_count(count, prefix)  # type: ignore[arg-type]
+        with self._require().transaction(write=True) as db:
+            return _control.create_students(db, students)
+
+    def load_backup(self, folder: str | os.PathLike) -> dict[str, Any]:
+        """Load an archive written by ``backup()`` as one member's account (sandbox/restore.py).
+
+        Returns ``{"user_id", "username", "docs", "files", "tags", "notes", "comments", "albums",
+        "groups"}``; the member signs in with the demo password. Also ``Sandbox(from_backup=folder)``.
+        """
+        from .restore import load_backup
+
+        with self._require().transaction(write=True) as db:
+            return load_backup(db, folder)
 
     def approve_frob(self, frob: str, username: str, perms: dict[str, str] | None = None) -> dict:
         """Approve a pending frob as ``username`` would on the consent page."""

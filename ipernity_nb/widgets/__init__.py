@@ -1,4 +1,5 @@
-"""Notebook forms: :class:`AuthForm` (authorization flow) and :class:`MethodForm` (any API method).
+"""Notebook forms: :class:`AuthForm` (authorization flow), :class:`MethodForm` (any API method)
+and :class:`SignInForm` (a student joining a classroom sandbox).
 
 Example:
     >>> from ipernity_nb import Client
@@ -12,5 +13,6 @@ from __future__ import annotations
 
 from .authform import AuthForm
 from .methodform import MethodForm
+from .signinform import SignInForm
 
-__all__ = ["AuthForm", "MethodForm"]
+__all__ = ["AuthForm", "MethodForm", "SignInForm"]

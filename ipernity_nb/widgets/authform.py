@@ -57,11 +57,12 @@ _STYLE = {"description_width": "90px"}
 
 
 def _advice(exc: BaseException, client: Client) -> str:
-    """One sentence saying what to do about ``exc``, beside its own message."""
+    """One sentence saying what to do about ``exc``, beside its own message ('' when the message
+    already says it: an API error's hint is part of what :func:`error_html` shows)."""
     if isinstance(exc, TransportError):
         return f"Could not reach {client.url}: check the network connection (or the API URL) and click again."
     if isinstance(exc, FrobError):
-        return exc.hint
+        return ""
     if isinstance(exc, APIError):
         if exc.code in (100, 101):
             return "The API key is not valid: check the key field (keys are at https://www.ipernity.com/apps/key)."
@@ -72,7 +73,7 @@ def _advice(exc: BaseException, client: Client) -> str:
                 "This member revoked the application (or the token is unknown); authorize again: "
                 "get a new authorization link."
             )
-        return exc.hint
+        return ""
     return "See the message above; fix it and click again."
 
 
@@ -147,7 +148,9 @@ class AuthForm(w.VBox):
         ]
         if self.approver is not None:
             self.demo_user = w.Text(value="alice", description="demo user", layout=w.Layout(width="260px"))
-            self.approve_button = w.Button(description="Approve as demo user (sandbox)", icon="user-check")
+            self.approve_button = w.Button(
+                description="Approve as demo user (sandbox)", icon="user-check", layout=w.Layout(width="auto")
+            )
             self.approve_button.on_click(lambda _b: self.approve_as(self.demo_user.value))
             children.append(w.HBox([self.demo_user, self.approve_button]))
         children.append(self.status)
@@ -173,10 +176,9 @@ class AuthForm(w.VBox):
     def _show_error(self, exc: BaseException, doing: str) -> None:
         # shown in the form, and logged without secrets (messages never carry any)
         log.warning("AuthForm: %s failed: %s", doing, exc)
-        self._show(
-            f'<div class="ipernity-error"><b>{escape(doing)} failed.</b> {error_html(exc)}'
-            f"<div>➜ {escape(_advice(exc, self.client))}</div></div>"
-        )
+        advice = _advice(exc, self.client)
+        todo = f"<div>➜ {escape(advice)}</div>" if advice else ""
+        self._show(f'<div class="ipernity-error"><b>{escape(doing)} failed.</b> {error_html(exc)}{todo}</div>')
 
     def _signed_in(self, token: Token, note: str = "") -> None:
         self.token = token

@@ -15,7 +15,11 @@ Choices made here (documented because they are visible to users):
 * timestamps use a ``NaiveDatetimePicker`` read as UTC and sent as Unix seconds
   (docs/protocol.md §2.3); clearing it means "not sent";
 * lists with known values (``extra``, ``license``) use ``SelectMultiple``; free lists (ids,
-  tags) a comma-separated ``Text``.
+  tags) a comma-separated ``Text``;
+* coded values show their meaning and send the code: the licence picker lists "3 · CC
+  by-nc" and sends ``3`` (:data:`VALUE_LABELS`, from docs/protocol.md §6.4);
+* the hint beside a field stays on one line (the full text is its tooltip), so a method
+  with twenty parameters still fits above the Run button.
 
 Example:
     >>> from ipernity_nb import catalog
@@ -28,7 +32,7 @@ Example:
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from html import escape
 
@@ -38,11 +42,46 @@ from ..catalog import Param
 from ..errors import ParameterError
 from ..signing import param_str
 
-__all__ = ["FreeParamsControl", "ParamControl", "close_tree", "widget_from_param"]
+__all__ = ["VALUE_LABELS", "FreeParamsControl", "ParamControl", "close_tree", "widget_from_param"]
 
 #: Sentinel option value meaning "do not send this parameter" in dropdowns.
 NOT_SENT = ""
 _LABEL_WIDTH = "150px"
+
+_WHO: dict[object, str] = {
+    0: "only the owner",
+    1: "family",
+    2: "friends",
+    3: "friends + family",
+    4: "contacts",
+    5: "everyone",
+}
+#: What coded parameter values mean (docs/protocol.md §6.4), shown beside the code the form sends.
+VALUE_LABELS: dict[str, Mapping[object, str]] = {
+    "license": {
+        0: "© all rights reserved",
+        1: "CC by",
+        3: "CC by-nc",
+        5: "CC by-nd",
+        7: "CC by-nc-nd",
+        9: "CC by-sa",
+        11: "CC by-nc-sa",
+        255: "copyleft / free use",
+    },
+    "safety": {1: "all audiences", 2: "not for all audiences", 3: "adults only"},
+    "share": {0: "private", 1: "family", 2: "friends", 3: "friends + family", 4: "public"},
+    "relation": {0: "everyone", 1: "family", 2: "friends", 3: "friends + family", 4: "contacts"},
+    "perm_comment": _WHO,
+    "perm_tag": _WHO,
+    "perm_tagme": _WHO,
+    "dir": {1: "up", 3: "rotated 180°", 6: "90° counter-clockwise", 8: "90° clockwise"},
+}
+
+
+def _option(p: Param, value: object) -> tuple[str, object]:
+    """``(label shown, value sent)``: ``("3 · CC by-nc", 3)`` for coded values, the value otherwise."""
+    meaning = VALUE_LABELS.get(p.name, {}).get(value)
+    return (f"{param_str(value)} · {meaning}" if meaning else param_str(value)), value
 
 
 def close_tree(widget: w.Widget) -> None:
@@ -75,14 +114,15 @@ class ParamControl(w.VBox):
         )
         hint = _hint(param)
         self._hint = w.HTML(
-            f'<small style="color:#666;line-height:1.2">{escape(hint)}</small>',
-            layout=w.Layout(flex="1 1 300px", margin="0 0 0 8px"),
+            f'<small title="{escape(hint, quote=True)}" style="color:#666;display:block;white-space:nowrap;'
+            f'overflow:hidden;text-overflow:ellipsis">{escape(hint)}</small>',
+            layout=w.Layout(flex="1 1 200px", margin="0 0 0 8px", min_width="0"),
         )
         self.error_label = w.HTML("", layout=w.Layout(display="none"))
         input_widget.tooltip = param.doc or None
         super().__init__(
             [w.HBox([self._label, input_widget, self._hint], layout=w.Layout(align_items="center")), self.error_label],
-            layout=w.Layout(margin="0 0 2px 0"),
+            layout=w.Layout(margin="0 0 2px 0", flex="0 0 auto"),  # rows keep their height in the scrolling box
         )
         self.add_class("ipn-param")
         self.add_class(f"ipn-param-{param.name}")  # stable hooks for browser tests and CSS
@@ -175,10 +215,12 @@ def _enum(p: Param, required: bool) -> ParamControl:
         if required and p.default is None
         else "— not sent" + (f" (default {param_str(p.default)})" if p.default is not None else "")
     )
-    options = [(first, NOT_SENT)] + [(param_str(v), v) for v in p.values or ()]
+    options = [(first, NOT_SENT)] + [_option(p, v) for v in p.values or ()]
     # Duplicates exist in the catalog (tags.docs.getList sort lists 'popular' twice).
-    seen: set[str] = set()
-    options = [o for o in options if not (o[0] in seen or seen.add(o[0]))]
+    unique: dict[str, tuple[str, object]] = {}
+    for label, value in options:
+        unique.setdefault(label, (label, value))
+    options = list(unique.values())
     box = w.Dropdown(options=options, value=NOT_SENT)
     return ParamControl(p, box, lambda raw: None if raw == NOT_SENT else raw, required)
 
@@ -206,9 +248,9 @@ def _timestamp(p: Param, required: bool) -> ParamControl:
 
 
 def _multi(p: Param, required: bool) -> ParamControl:
-    options = [(param_str(v), v) for v in p.values or ()]
-    box = w.SelectMultiple(options=options, rows=min(6, max(2, len(options))))
-    return ParamControl(p, box, lambda raw: list(raw) or None, required)
+    options = [_option(p, v) for v in p.values or ()]
+    box = w.SelectMultiple(options=options, rows=min(4, max(2, len(options))))
+    return ParamControl(p, box, lambda raw: list(raw) or None if isinstance(raw, (list, tuple)) else None, required)
 
 
 def _free_list(p: Param, required: bool) -> ParamControl:
@@ -229,7 +271,7 @@ def _file(p: Param, required: bool) -> ParamControl:
     box = w.FileUpload(multiple=False, description="choose file")
 
     def read(raw: object) -> object:
-        if not raw:
+        if not raw or not isinstance(raw, (list, tuple)):
             return None
         item = raw[0]
         # A named in-memory file: the client can send it as the multipart "file" part.

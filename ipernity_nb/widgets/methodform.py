@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 
@@ -31,6 +31,7 @@ from .results import code_line, is_tabular, method_info_html, result_html
 __all__ = ["MethodForm"]
 
 _ALL = "(all families)"
+_PARAMS_HEIGHT = "330px"
 
 
 class MethodForm(w.VBox):
@@ -70,7 +71,8 @@ class MethodForm(w.VBox):
         self.method_picker = w.Dropdown(options=catalog.method_names(), description="method")
         self.method_picker.layout.width = "340px"
         self.info = w.HTML()
-        self.params_box = w.VBox()
+        # Scrolls past ~9 fields, so Run and the answer stay in view for doc.search's 21 parameters.
+        self.params_box = w.VBox(layout=w.Layout(max_height=_PARAMS_HEIGHT, overflow="auto", flex="0 0 auto"))
         self.all_pages = w.Checkbox(value=False, description="all pages", indent=False)
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.confirm_button = w.Button(
@@ -80,7 +82,7 @@ class MethodForm(w.VBox):
         )
         self.status = w.HTML()
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(display="none"))
-        self.output = w.HTML()
+        self.output = w.HTML(layout=w.Layout(width="100%", max_width="100%", overflow="hidden"))
         self.code_view = w.HTML()
 
         self.family_picker.observe(self._on_filter, names="value")
@@ -111,9 +113,24 @@ class MethodForm(w.VBox):
             (self.confirm_button, "ipn-confirm"),
             (self.output, "ipn-output"),
             (self.status, "ipn-status"),
+            (self.code_view, "ipn-code"),
+            (self.params_box, "ipn-params"),
+            (self.info, "ipn-info"),
         ]:
             widget.add_class(name)
         self.method = method or "doc.search"
+
+    def __repr__(self) -> str:  # one line outside a notebook (the widget's own repr dumps every child)
+        where = getattr(self.client, "url", "?")
+        state = (
+            f"error={type(self.error).__name__}"
+            if self.error is not None
+            else ("result=DataFrame" if hasattr(self.result, "columns") else f"result={type(self.result).__name__}")
+            if self.result is not None
+            else "not run"
+        )
+        token = "token" if self.has_token else "no token"
+        return f"MethodForm(method={self.method!r}, {len(self.controls)} fields, {state}, {token}, url={where!r})"
 
     # --- method selection ---------------------------------------------------------------
 
@@ -204,10 +221,9 @@ class MethodForm(w.VBox):
         """The parameters the form would send now (Python values; raises on unreadable input)."""
         out: dict[str, object] = {}
         for name, ctl in self.controls.items():
-            value = ctl.get()
             if isinstance(ctl, FreeParamsControl):
-                out.update(value)
-            elif value is not None:
+                out.update(ctl.get())
+            elif (value := ctl.get()) is not None:
                 out[name] = value
         return out
 
@@ -220,7 +236,8 @@ class MethodForm(w.VBox):
         """Read and validate every field; mark problems next to them. None when invalid."""
         problems: dict[str, str] = {}
         values: dict[str, object] = {}
-        m = catalog.get(self.method)
+        method = self.method or ""  # run() checks a method is picked
+        m = catalog.get(method)
         # The token may have changed since the form was built (caller defaults, §8.8): re-read it.
         required = set(m.required_params(has_token=self.has_token))
         self.info.value = method_info_html(m, has_token=self.has_token, rights=getattr(self.client, "rights", None))
@@ -232,14 +249,14 @@ class MethodForm(w.VBox):
                 problems[name] = str(exc)
                 continue
             if isinstance(ctl, FreeParamsControl):
-                values.update(value)
+                values.update(cast(dict, value))
             elif value is None and name in required:
                 problems[name] = f"{name!r} is required. {ctl.param.doc}".strip()
             elif value is not None:
                 values[name] = value
         if not problems:
             try:  # the client's rules, so the form never accepts what the client would refuse
-                catalog.validate(self.method, values, has_token=self.has_token)
+                catalog.validate(method, values, has_token=self.has_token)
             except ParameterError as exc:
                 key = exc.param if exc.param in self.controls else next(iter(self.controls), None)
                 problems[key or "(form)"] = str(exc)
@@ -287,6 +304,14 @@ class MethodForm(w.VBox):
             if values is None:
                 return False
             m = catalog.get(self.method)
+            if m.needs_token and not self.has_token:  # the server would answer 106: say so before asking
+                self._awaiting_confirm = False
+                self.confirm_button.layout.display = "none"
+                self.status.value = (
+                    f'<span style="color:#c0392b">✗ {escape(m.name)} needs a signed-in user and this client has no '
+                    "token: authorize first (<code>AuthForm(client)</code>), then Run again.</span>"
+                )
+                return False
             if m.is_write and not (confirmed and self._awaiting_confirm):
                 self._awaiting_confirm = True
                 self.confirm_button.layout.display = ""

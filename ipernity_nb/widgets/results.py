@@ -16,6 +16,7 @@ import json
 import keyword
 from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from ..catalog import Method, level_allows
 from ..display import thumbs_html
@@ -66,12 +67,12 @@ def json_tree_html(obj: object, *, name: str | None = None, depth: int = 0, open
     return f'<details class="ipn-json"{opened} style="{style}"><summary>{summary}</summary>{inner}</details>'
 
 
-def frame_html(df: object, *, max_rows: int = _MAX_ROWS) -> str:
+def frame_html(df: Any, *, max_rows: int = _MAX_ROWS) -> str:
     """A DataFrame as an HTML table with its shape and dtypes summary (first ``max_rows`` rows)."""
-    n = len(df)  # type: ignore[arg-type]
-    cols = len(df.columns)  # type: ignore[attr-defined]
-    head = df.head(max_rows) if n > max_rows else df  # type: ignore[attr-defined]
-    table = head.to_html(classes="ipn-frame", border=0, max_cols=30, escape=True)  # type: ignore[attr-defined]
+    n = len(df)
+    cols = len(df.columns)
+    head = df.head(max_rows) if n > max_rows else df
+    table = head.to_html(classes="ipn-frame", border=0, max_cols=30, escape=True)
     more = f" — showing the first {max_rows}" if n > max_rows else ""
     return (
         f"<div><small>DataFrame: {n} rows × {cols} columns{more}. The full frame is in "
@@ -81,12 +82,18 @@ def frame_html(df: object, *, max_rows: int = _MAX_ROWS) -> str:
 
 
 def result_html(result: object, *, payload: object = None) -> str:
-    """Everything shown for a result: thumbnails (when docs have them) and the table or the tree."""
+    """Everything shown for a result: thumbnails (when docs have them) and the table or the tree.
+
+    The wrapper takes the width the form gives it and never asks for more (``width:0`` with
+    ``min-width:100%``): a wide table would otherwise widen the grid past the visible edge
+    and cut off its last column of thumbnails; the table scrolls inside its own box instead.
+    """
     if hasattr(result, "to_html") and hasattr(result, "columns"):
         grid = thumbs_html(result) or (thumbs_html(payload) if payload is not None else "")
-        return grid + frame_html(result)
-    grid = thumbs_html(result)
-    return grid + json_tree_html(result)
+        body = grid + frame_html(result)
+    else:
+        body = thumbs_html(result) + json_tree_html(result)
+    return f'<div class="ipn-result" style="width:0;min-width:100%">{body}</div>'
 
 
 def _py_literal(value: object) -> str:
