@@ -24,13 +24,12 @@ from werkzeug.wrappers import Request, Response
 
 from ..errors import ControlError
 from .appkeys import create_app
+from .classroom import USERNAME, USERNAME_RULE, new_password, roster_of
 from .grants import approve_frob, issue_token, parse_perms
 from .host import Host
-from .classroom import USERNAME, USERNAME_RULE, new_password, roster_of
 from .state import hash_password
 
 __all__ = ["Control", "ControlError", "approve_frob", "create_app", "create_user", "issue_token", "parse_perms"]
-
 
 
 def create_user(
