@@ -1,7 +1,8 @@
 """``album.*`` read methods: get, getList, getFaves, getVisitors, docs.getList, docs.getContext.
 
 Shapes follow docs/protocol.md §2.4-2.5 and the catalog ``response_fields``: ``album.getList``
-carries ``count`` but no ``pages`` (§2.4 quirk); ``album.docs.getList`` nests
+carries ``count`` and ``pages`` (the 2014 sample of §2.4 omits ``pages``; live clients read
+it, docs/sandbox-divergences.md); ``album.docs.getList`` nests
 ``album.docs.doc[]``. Albums are visible to everyone; their docs are filtered per caller
 (views.visible_docs_clause), and ``count.docs`` counts the docs the caller may see.
 Albums without (visible) docs are left out of ``album.getList`` unless ``empty=1``
@@ -58,8 +59,8 @@ def album_get_list(ctx: Ctx) -> dict:
         f"SELECT a.* FROM albums a WHERE {' AND '.join(where)} ORDER BY a.position, a.created_at DESC, a.album_id DESC"
     )
     rows, pg = ctx.paginate(sql, args)
-    # §2.4: album.getList answers count but no pages.
-    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "count")}
+    # pages too, though the 2014 sample omits it: live clients read it (docs/sandbox-divergences.md)
+    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "pages", "count")}
     out["thumbsize"] = label
     if ctx.user_id == user["user_id"]:
         out["can"] = {"create": "1"}

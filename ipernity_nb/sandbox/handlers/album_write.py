@@ -221,8 +221,9 @@ def album_docs_remove(ctx: Ctx) -> dict:
 def album_docs_set_list(ctx: Ctx) -> dict:
     """Replace the album's whole content, in the given order, and set its cover.
 
-    Answer ``album{album_id,cover_id,total,added,skipped, doc[]{doc_id,added,error}}`` (the
-    per-doc key is ``doc`` as for album.docs.add; oneyoung read ``docs``, see the catalog note).
+    Answer ``album{album_id,cover_id,total,added,skipped, docs[]{doc_id,added,error}}``: the
+    per-doc key is ``docs`` here (``doc`` for album.docs.add), as clients written against the
+    live service read it (the catalog note; docs/sandbox-divergences.md).
     Codes: 1 Album not found, 2 Documents not found (none is the caller's), 3 Cover document
     not found (``cover_id`` not among the accepted docs), 4 Album limit reached (every doc is
     already in the maximum number of albums).
@@ -247,7 +248,7 @@ def album_docs_set_list(ctx: Ctx) -> dict:
     ctx.db.execute("UPDATE albums SET cover_id = ?, last_update_at = ? WHERE album_id = ?", (cover, ctx.now, album_id))
     added = sum(1 for d in keep if d not in present)
     head = {"album_id": album_id, "cover_id": cover, "total": len(keep)}
-    return {"album": tally(head, "doc", items, added=added, skipped=len(ids) - len(keep))}
+    return {"album": tally(head, "docs", items, added=added, skipped=len(ids) - len(keep))}
 
 
 __all__ = ["FREE_ALBUM_LIMIT", "PRO_ALBUM_LIMIT", "album_limit", "destroy_album"]

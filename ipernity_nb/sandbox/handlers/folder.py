@@ -2,7 +2,8 @@
 albums.add, albums.remove (writes).
 
 A folder is a container of albums. Shapes per the catalog ``response_fields``;
-``folder.getList`` carries ``count`` but no ``pages`` (docs/protocol.md §2.4), and
+``folder.getList`` carries ``count`` and ``pages`` (the 2014 sample of docs/protocol.md
+§2.4 omits ``pages``; every paged list has it here, docs/sandbox-divergences.md), and
 ``folder.albums.getList`` nests ``folder.albums.album[]``. ``folder.count.family/friends/ff/
 public`` count the docs, per share level, in the folder's albums. Removing the last album of
 a folder destroys the folder (§6.5); folders without albums are left out of
@@ -105,7 +106,7 @@ def folder_get(ctx: Ctx) -> dict:
 
 @handler("folder.getList")
 def folder_get_list(ctx: Ctx) -> dict:
-    """The folders of ``user_id`` (default: the caller); ``count`` but no ``pages`` (§2.4)."""
+    """The folders of ``user_id`` (default: the caller), with ``count`` and ``pages``."""
     user = target_user(ctx)
     label = thumbsize(ctx)
     where = "f.owner_id = ?"
@@ -115,7 +116,8 @@ def folder_get_list(ctx: Ctx) -> dict:
         f"SELECT f.* FROM folders f WHERE {where} ORDER BY f.position, f.created_at DESC, f.folder_id DESC",
         (user["user_id"],),
     )
-    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "count")}
+    # pages too, though the 2014 sample omits it: live clients read it (docs/sandbox-divergences.md)
+    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "pages", "count")}
     out["thumbsize"] = label
     if ctx.user_id == user["user_id"]:
         out["can"] = {"create": "1"}

@@ -1,7 +1,7 @@
 """``group.*``: get, getList, search, docs.getList, docs.getContext (reads), docs.add, docs.remove (writes).
 
 Shapes per the catalog ``response_fields`` and docs/protocol.md §2.4: ``group.getList`` has
-``count`` but no ``pages``; ``group.docs.getList`` nests ``group.docs.doc[]``. Records carry
+``count`` and ``pages`` (the 2014 sample omits ``pages``, docs/sandbox-divergences.md); ``group.docs.getList`` nests ``group.docs.doc[]``. Records carry
 both ``group_id`` (list records) and ``id`` (``group.get``'s sample attribute).
 
 Visibility: every group's metadata is public, but a private group's pool (``is_public=0``)
@@ -156,7 +156,7 @@ def group_get(ctx: Ctx) -> dict:
 
 @handler("group.getList")
 def group_get_list(ctx: Ctx) -> dict:
-    """Groups ``user_id`` (default: the caller) belongs to; ``count`` but no ``pages`` (§2.4)."""
+    """Groups ``user_id`` (default: the caller) belongs to, with ``count`` and ``pages``."""
     user = target_user(ctx)
     where, args = "m.user_id = ?", [user["user_id"]]
     if ctx.user_id != user["user_id"]:
@@ -168,7 +168,8 @@ def group_get_list(ctx: Ctx) -> dict:
         "ORDER BY m.joined_at DESC, g.group_id",
         args,
     )
-    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "count")}
+    # pages too, though the 2014 sample omits it: live clients read it (docs/sandbox-divergences.md)
+    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "pages", "count")}
     if rows:
         out["group"] = group_records(ctx, rows)
     return {"groups": out}
@@ -308,7 +309,10 @@ def group_docs_add(ctx: Ctx) -> dict:
 
 @handler("group.docs.remove")
 def group_docs_remove(ctx: Ctx) -> dict:
-    """Withdraw docs from the pool: ``group{group_id,total,removed,skipped, doc[]{doc_id,removed}}``.
+    """Withdraw docs from the pool: ``group{group_id,total,removed,skipped, docs[]{doc_id,removed}}``.
+
+    The per-doc key is ``docs`` (``doc`` for group.docs.add), as clients tested against the
+    live service read it (``res["group"]["docs"][0]["doc_id"]``; docs/sandbox-divergences.md).
 
     A member removes their own docs; group admins and moderators may remove anyone's.
     Codes: 1 Group not found (or not a member), 2 Documents not found (none removable).
@@ -336,4 +340,4 @@ def group_docs_remove(ctx: Ctx) -> dict:
     total = ctx.db.execute("SELECT COUNT(*) FROM grp_docs WHERE group_id = ? AND pending = 0", (gid,)).fetchone()[0]
     items = [{"doc_id": s(d), "removed": s(int(d in gone))} for d in ids]
     head = {"group_id": gid, "total": total}
-    return {"group": tally(head, "doc", items, removed=len(gone), skipped=len(ids) - len(gone))}
+    return {"group": tally(head, "docs", items, removed=len(gone), skipped=len(ids) - len(gone))}
