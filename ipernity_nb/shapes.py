@@ -51,7 +51,7 @@ def is_item_list(parent: str, child: str, attrs: Mapping[str, str]) -> bool:
     """Whether a ``child`` element with these attributes is one item of a per-item list.
 
     Example:
-        >>> is_item_list("group", "docs", {"doc_id": "1", "removed": "1"}), is_item_list("group", "docs", {"total": "3"})
+        >>> is_item_list("group", "docs", {"doc_id": "1"}), is_item_list("group", "docs", {"total": "3"})
         (True, False)
     """
     return (parent, child) in ITEM_PAIRS and "doc_id" in attrs

@@ -49,7 +49,7 @@ def _element(name: object, value: object, out: list[str]) -> None:
         for k, v in value.items():
             if v is None:
                 continue
-            if k == "content" and not isinstance(v, (dict, list)):
+            if k == "content" and not isinstance(v, (dict, list, Text)):  # a Text content is a child
                 content = _text(_scalar(v))
             elif isinstance(v, list):
                 for item in v:

@@ -11,7 +11,8 @@ Payload conventions, so that JSON and XML render from one structure (docs/protoc
 * every scalar is a ``str`` (use :func:`s` / :func:`b`): ``"1"``/``"0"`` for flags, Unix
   seconds for times;
 * inside an object, a plain ``str`` is an XML *attribute*; a :class:`Text` value is a child
-  element holding text (``description``); the key ``"content"`` is the element's own text;
+  element holding text (``description``, and a comment's ``content``); the key ``"content"``
+  with a plain ``str`` is the element's own text (a note's);
 * a ``list`` of dicts is a repeated child element and always a JSON array, even with one
   item; an empty list is *omitted* from the payload (the live service drops the key);
 * a top-level ``str`` value (``hello``, ``echo``, ``ticket``) is a text element.
@@ -31,7 +32,7 @@ from typing import Any
 
 from ..catalog import Method
 
-__all__ = ["HANDLERS", "Ctx", "Fault", "Text", "b", "handler", "not_emulated", "s"]
+__all__ = ["HANDLERS", "Ctx", "Fault", "Text", "b", "handler", "next_id", "not_emulated", "s"]
 
 HANDLERS: dict[str, Callable[[Ctx], dict]] = {}
 #: Catalog methods deliberately not emulated, with the reason (shown in the coverage table).
@@ -84,6 +85,19 @@ def s(value: object) -> str:
 def b(value: object) -> str:
     """A flag as ``"1"``/``"0"``."""
     return "1" if value else "0"
+
+
+def next_id(db: sqlite3.Connection, table: str, column: str, *, floor: int = 0, first: int = 1) -> int:
+    """A fresh id for ``table``: above every id it ever held, deleted ones included, and ``floor``.
+
+    ``first`` is the id of a table that never held a row. The tables users see ids of are
+    ``AUTOINCREMENT`` (schema.sql), so ``sqlite_sequence`` remembers the largest id ever
+    inserted; ``MAX(column)`` covers a database file created before that.
+    """
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+    top = db.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0]
+    highest = max(int(seq[0]) if seq else 0, int(top))
+    return max(highest + 1 if highest else first, floor + 1)
 
 
 def handler(name: str, *, replace: bool = False) -> Callable[[Callable[[Ctx], dict]], Callable[[Ctx], dict]]:

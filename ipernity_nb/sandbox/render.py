@@ -86,13 +86,13 @@ def _element(name: str, value: object, out: list[str]) -> None:
                 continue
             if v is None:
                 continue
-            if k == "content" and not isinstance(v, (dict, list)):
+            if isinstance(v, (dict, Text)):  # a Text "content" is a <content> child (comments)
+                _element(k, v, children)
+            elif k == "content" and not isinstance(v, list):
                 content = _text(_scalar(v))
             elif isinstance(v, list):
                 for item in v:
                     _element(k, item, children)
-            elif isinstance(v, (dict, Text)):
-                _element(k, v, children)
             else:
                 attrs.append(f' {_name(k)}="{_attr(_scalar(v))}"')
         out.append(f"<{tag}{''.join(attrs)}>{content}{''.join(children)}</{tag}>")

@@ -172,6 +172,8 @@ def run(db: sqlite3.Connection, name: str, scale: int | None, *, now: int) -> di
         db.execute("BEGIN")
         for table in tables:  # seed() replaces the content (tables added to the schema later included)
             db.execute(f'DELETE FROM "{table}"')
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            db.execute("DELETE FROM sqlite_sequence")  # a reset starts the ids afresh, like the seed
         world = World(now, n_docs if name == "demo" else 0, n_users if name == "demo" else 0)
         _users(db, world)
         _apps(db, world)

@@ -11,7 +11,9 @@ functions are re-exported here, where the handlers import them from.
 Not emulated: the live service's per-user download/print settings (``can.download`` is
 granted to the owner and on Creative Commons / copyleft licenses; ``can.print`` to the
 owner only); thumbnails above 800 px are always offered (the live service asks the owner's
-settings); ``geo.loc_id``/``location`` (no reverse geocoding).
+settings). ``doc.get``'s ``geo.location``/``loc_id`` name the nearest town of the demo
+world within 50 km (:data:`~ipernity_nb.sandbox.seed_data.CITIES`; ``""``/``"0"`` elsewhere),
+not the live service's gazetteer.
 
 Example:
     >>> user_brief({"user_id": 284001, "username": "alice"})
@@ -22,12 +24,14 @@ Example:
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .media import LABELS, media_url, thumb_dims
 from .registry import Ctx, Fault, Text, b, s
+from .seed_data import CITIES
 from .views_blocks import counts, notes_block, tags_block, users_by_id
 from .visibility import (
     can_see_doc,
@@ -49,6 +53,7 @@ __all__ = [
     "medias_list",
     "notes_block",
     "perm_allows",
+    "place",
     "relation",
     "safety_clause",
     "share_allows",
@@ -173,6 +178,37 @@ def _geo(row: Mapping[str, Any]) -> dict[str, str] | None:
     if lat is None or lng is None:
         return None
     return {"lat": s(lat), "lng": s(lng), "accuracy": s(row["geo_accuracy"])}
+
+
+#: How far a doc may lie from a town for ``location`` to name it (metres).
+_PLACE_RADIUS_M = 50_000.0
+_EARTH_M = 6_371_000.0
+
+
+def place(lat: float, lng: float) -> tuple[str, str]:
+    """``(loc_id, location)`` of the demo world's nearest town within 50 km, ``("0", "")`` elsewhere.
+
+    Example:
+        >>> place(48.86, 2.35), place(0.0, 0.0)
+        (('1', 'Paris, FR'), ('0', ''))
+    """
+    best, best_d = -1, _PLACE_RADIUS_M
+    for i, (_town, _country, clat, clng, _lang) in enumerate(CITIES):
+        dx = math.radians(lng - clng) * math.cos(math.radians((lat + clat) / 2))
+        d = math.hypot(math.radians(lat - clat), dx) * _EARTH_M  # equirectangular: exact enough at 50 km
+        if d <= best_d:
+            best, best_d = i, d
+    if best < 0:
+        return "0", ""
+    return str(best + 1), f"{CITIES[best][0]}, {CITIES[best][1]}"
+
+
+def _geo_full(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """doc.get's ``geo``: the list block plus ``location`` and ``loc_id`` (docs/protocol.md §2.5)."""
+    g = _geo(row)
+    if g is not None:
+        g["loc_id"], g["location"] = place(float(row["lat"]), float(row["lng"]))
+    return g
 
 
 # --- batched blocks (see views_blocks) -----------------------------------------------------
@@ -317,7 +353,7 @@ def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozens
         doc["medias"] = {"media": m}
     if _can_download(ctx, row):
         doc["original"] = _original(ctx, row)
-    if "geo" in extra and (g := _geo(row)) is not None:
+    if "geo" in extra and (g := _geo_full(row)) is not None:
         doc["geo"] = g
     if "tags" in extra:
         doc["tags"] = tags_block(ctx, doc_id)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..registry import Ctx, Fault, handler, s
+from ..registry import Ctx, Fault, handler, next_id, s
 from .containers import MAX_ALBUMS_PER_DOC, album_records, fetch_album, in_marks, thumbsize
 from .members import append, contents, edit, owned, reorder, take_out, tally, unique_ids
 
@@ -111,8 +111,7 @@ def album_create(ctx: Ctx) -> dict:
     n_owned = ctx.db.execute("SELECT COUNT(*) FROM albums WHERE owner_id = ?", (ctx.user_id,)).fetchone()[0]
     if n_owned >= album_limit(ctx.user):
         raise Fault(4, "Can't create any more albums")
-    top = ctx.db.execute("SELECT COALESCE(MAX(album_id), 0) FROM albums").fetchone()[0]
-    album_id = max(int(top) + 1, 120001)
+    album_id = next_id(ctx.db, "albums", "album_id", floor=120000)
     ctx.db.execute(
         "INSERT INTO albums (album_id, owner_id, title, description, cover_id, perm_comment, created_at, "
         "last_update_at) VALUES (?,?,?,?,?,?,?,?)",

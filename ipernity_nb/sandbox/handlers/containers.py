@@ -44,6 +44,7 @@ __all__ = [
     "in_marks",
     "media_safety_filter",
     "own_share_filter",
+    "rebuildable_cover",
     "target_user",
     "thumbsize",
     "user_icon",
@@ -144,6 +145,18 @@ def cover_block(ctx: Ctx, doc: Mapping[str, Any] | None, label: str) -> dict[str
         return None
     t = thumb_block(ctx, doc, label)
     return {"doc_id": s(doc["doc_id"]), "w": t["w"], "h": t["h"], "url": t["url"], "label": t["label"], "ext": "jpg"}
+
+
+def rebuildable_cover(ctx: Ctx, doc: Mapping[str, Any], cover: dict[str, str]) -> dict[str, str]:
+    """``cover`` with the parts clients rebuild other sizes from (folder.get/edit, docs/protocol.md §6.5).
+
+    ``farm``, ``secret``, ``path`` (the media URL's directory under the site root: the URL is
+    ``{root}{path}/{doc_id}.{secret}.{label}.{ext}``) and ``icon`` (``1`` when the thumbnail
+    is a generic icon: audio and other files without pixels).
+    """
+    path = cover["url"][len(ctx.base_url) :].rsplit("/", 1)[0]
+    icon = doc["media"] in ("audio", "other") and not (doc["w"] and doc["h"])
+    return {**cover, "farm": s(doc["farm"]), "secret": s(doc["secret"]), "path": path, "icon": b(icon)}
 
 
 def _album_covers(ctx: Ctx, rows: Sequence[Mapping[str, Any]]) -> dict[int, sqlite3.Row]:

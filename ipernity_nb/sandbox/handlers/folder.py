@@ -21,9 +21,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..registry import Ctx, Fault, Text, handler, s
+from ..registry import Ctx, Fault, Text, handler, next_id, s
 from ..views import visible_docs_clause
-from .containers import album_records, cover_block, target_user, thumbsize
+from .containers import album_records, cover_block, rebuildable_cover, target_user, thumbsize
 from .members import append, contents, edit, owned, reorder, take_out, tally, unique_ids
 
 #: Most albums one folder may hold (``folder.albums.add`` code 3); the sandbox's choice.
@@ -86,9 +86,9 @@ def folder_record(ctx: Ctx, folder: Any, label: str, *, full: bool = True) -> di
     if not full:
         rec["visibility"] = {"family": counts["family"], "friend": counts["friends"], "ff": counts["ff"]}
         rec["visibility"]["public"] = counts["public"]
-    if (cov := cover_block(ctx, _cover_doc(ctx, folder), label)) is not None:
-        cov["farm"] = "1"
-        rec["cover"] = cov
+    cover_doc = _cover_doc(ctx, folder)
+    if (cov := cover_block(ctx, cover_doc, label)) is not None and cover_doc is not None:
+        rec["cover"] = rebuildable_cover(ctx, cover_doc, cov) if full else {**cov, "farm": s(cover_doc["farm"])}
     if full:
         u = ctx.db.execute("SELECT username, alias FROM users WHERE user_id = ?", (owner_id,)).fetchone()
         rec["owner"] = {"user_id": s(owner_id), "username": s(u[0] if u else ""), "alias": s(u[1] if u else "")}
@@ -165,8 +165,7 @@ def folder_create(ctx: Ctx) -> dict:
     title = ctx.str("title").strip()
     if not title:
         raise Fault(1, "Title is missing")
-    top = ctx.db.execute("SELECT COALESCE(MAX(folder_id), 0) FROM folders").fetchone()[0]
-    fid = max(int(top) + 1, 40001)
+    fid = next_id(ctx.db, "folders", "folder_id", floor=40000)
     ctx.db.execute(
         "INSERT INTO folders (folder_id, owner_id, title, description, created_at, last_update_at) "
         "VALUES (?,?,?,?,?,?)",

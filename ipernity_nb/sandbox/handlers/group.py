@@ -1,8 +1,9 @@
 """``group.*``: get, getList, search, docs.getList, docs.getContext (reads), docs.add, docs.remove (writes).
 
 Shapes per the catalog ``response_fields`` and docs/protocol.md §2.4: ``group.getList`` has
-``count`` and ``pages`` (the 2014 sample omits ``pages``, docs/sandbox-divergences.md); ``group.docs.getList`` nests ``group.docs.doc[]``. Records carry
-both ``group_id`` (list records) and ``id`` (``group.get``'s sample attribute).
+``count`` and ``pages`` (the 2014 sample omits ``pages``, docs/sandbox-divergences.md);
+``group.docs.getList`` nests ``group.docs.doc[]``. Records carry both ``group_id`` (list
+records) and ``id`` (``group.get``'s sample attribute).
 
 Visibility: every group's metadata is public, but a private group's pool (``is_public=0``)
 is shown to members only (others get code 1 "Group not found"), and a member's private

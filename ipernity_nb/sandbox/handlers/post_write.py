@@ -26,7 +26,7 @@ Example (over HTTP, with a running ``Sandbox``):
 
 from __future__ import annotations
 
-from ..registry import Ctx, Fault, handler, s
+from ..registry import Ctx, Fault, handler, next_id, s
 from .doc_comments import check_may_comment, edit_time
 from .post import comment_record, fetch_comment, fetch_post, post_link, post_records
 
@@ -64,8 +64,7 @@ def post_set(ctx: Ctx) -> dict:
     if post is None:
         if not sets.get("title") or not str(sets.get("content", "")).strip():
             raise Fault(2, "No parameters were sent")
-        top = ctx.db.execute("SELECT COALESCE(MAX(post_id), 0) FROM posts").fetchone()[0]
-        post_id = max(int(top) + 1, 70001)
+        post_id = next_id(ctx.db, "posts", "post_id", floor=70000)
         created = ctx.db.execute("SELECT strftime('%Y-%m-%d %H:%M:%S', ?, 'unixepoch')", (ctx.now,)).fetchone()[0]
         cols = {"post_id": post_id, "owner_id": ctx.user_id, "posted_at": ctx.now, "created": created, **sets}
         ctx.db.execute(
@@ -105,8 +104,7 @@ def _store(ctx: Ctx, post: object, content: str, parent_id: int | None) -> dict:
     elif same is not None:
         comment_id = int(same[0])
     else:
-        top = ctx.db.execute("SELECT COALESCE(MAX(comment_id), 0) FROM post_comments").fetchone()[0]
-        comment_id = max(int(top) + 1, 900001)
+        comment_id = next_id(ctx.db, "post_comments", "comment_id", floor=900000)
         ctx.db.execute(
             "INSERT INTO post_comments (comment_id, post_id, user_id, parent_id, content, posted_at) "
             "VALUES (?,?,?,?,?,?)",

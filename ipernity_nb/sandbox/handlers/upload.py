@@ -34,7 +34,7 @@ import struct
 import time
 from typing import Any
 
-from ..registry import Ctx, Fault, Text, handler, s
+from ..registry import Ctx, Fault, Text, handler, next_id, s
 from ..views import fetch_doc
 from .doc_tags import split_keywords
 from .doc_write import LICENSES, PERM_LEVELS, share_from_flags
@@ -165,7 +165,7 @@ def _options(ctx: Ctx) -> dict[str, Any]:
 
 
 def _new_ticket(ctx: Ctx, payload: dict[str, Any], delay: float) -> int:
-    ticket = ctx.db.execute("SELECT COALESCE(MAX(ticket_id), 712000) + 1 FROM upload_tickets").fetchone()[0]
+    ticket = next_id(ctx.db, "upload_tickets", "ticket_id", first=712001)
     ctx.db.execute(
         "INSERT INTO upload_tickets (ticket_id, user_id, api_key, status, created_at, ready_at, payload) "
         "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
@@ -238,7 +238,7 @@ def _process(db: sqlite3.Connection, ticket_id: int, now: int) -> None:
             return
     else:
         o = p["options"]
-        doc_id = db.execute("SELECT COALESCE(MAX(doc_id), 9000000) + 1 FROM docs").fetchone()[0]
+        doc_id = next_id(db, "docs", "doc_id", first=9000001)
         created = o.get("created") or time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now))
         cols: dict[str, Any] = {
             "doc_id": doc_id, "owner_id": user_id, "title": o.get("title", ""),
