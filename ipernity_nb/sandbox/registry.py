@@ -32,13 +32,28 @@ from typing import Any
 
 from ..catalog import Method
 
-__all__ = ["HANDLERS", "Ctx", "Fault", "Text", "b", "handler", "next_id", "not_emulated", "s"]
+__all__ = [
+    "HANDLERS",
+    "XML_ILLEGAL",
+    "Ctx",
+    "Fault",
+    "Text",
+    "b",
+    "clean_text",
+    "handler",
+    "next_id",
+    "not_emulated",
+    "s",
+]
 
 HANDLERS: dict[str, Callable[[Ctx], dict]] = {}
 #: Catalog methods deliberately not emulated, with the reason (shown in the coverage table).
 NOT_EMULATED: dict[str, str] = {}
 
 _INT = re.compile(r"^\s*-?\d+")
+#: Characters XML 1.0 cannot carry at all, even escaped (C0 controls but tab/newline, NUL,
+#: lone surrogates, U+FFFE/U+FFFF): dropped from text on the way in (:func:`clean_text`).
+XML_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: SQLite integers are 64-bit: larger numbers are clamped so they meet "not found", not a 500.
 _I64 = (-(2**63), 2**63 - 1)
 
@@ -66,6 +81,22 @@ class Fault(Exception):
         self.message = message
         self.retry_after = retry_after
         self.http_status = http_status
+
+
+def clean_text(value: str) -> str:
+    r"""Text as the sandbox stores and compares it: one rule for every parameter a handler reads.
+
+    Line ends become ``\n`` and characters XML cannot carry are dropped, so what is stored
+    answers the same in JSON and XML (an XML parser would turn ``\r\n`` into ``\n`` and cannot
+    read a NUL), and a search for a NUL is a search for nothing, never for everything.
+
+    Example:
+        >>> clean_text("a\x00b\r\nc\ufffe")
+        'ab\nc'
+    """
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return XML_ILLEGAL.sub("", value)
 
 
 def s(value: object) -> str:
@@ -147,8 +178,9 @@ class Ctx:
         return self.params.get(name, "") != ""
 
     def str(self, name: str, default: str = "") -> str:
+        """The parameter as text, after :func:`clean_text` (``default`` when absent)."""
         v = self.params.get(name)
-        return default if v is None else v
+        return default if v is None else clean_text(v)
 
     def int(self, name: str, default: int | None = None) -> int | None:
         v = self.params.get(name)
@@ -163,7 +195,7 @@ class Ctx:
 
     def list(self, name: str) -> list[str]:
         """A comma list, trimmed, empty items dropped."""
-        return [x.strip() for x in self.params.get(name, "").split(",") if x.strip()]
+        return [x.strip() for x in clean_text(self.params.get(name, "")).split(",") if x.strip()]
 
     def ints(self, name: str) -> list[int]:
         out = []

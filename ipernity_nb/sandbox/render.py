@@ -17,14 +17,12 @@ from __future__ import annotations
 import json
 import re
 
-from .registry import Text
+from .registry import XML_ILLEGAL, Text
 
 __all__ = ["CONTENT_TYPES", "render_error", "render_ok"]
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
-# Characters XML 1.0 cannot carry at all, even escaped.
-_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NAME_BAD = re.compile(r"[^A-Za-z0-9_.\-]")
 #: Attribute values made only of these characters are emitted as they are.
 _ATTR_PLAIN = re.compile(r"[A-Za-z0-9 _.,:/?=+\-]*\Z").match
@@ -34,7 +32,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def _clean(text: str) -> str:
-    return _ILLEGAL.sub("", text)
+    return XML_ILLEGAL.sub("", text)  # stored text is clean already (registry.clean_text); echoes may not be
 
 
 def _text(value: str) -> str:

@@ -4,7 +4,8 @@ Semantics chosen where the live documentation is silent:
 
 * ``text``: every word must appear (case-insensitive substring) in the title, the
   description or one of the tags; a word starting with ``-`` excludes docs containing it;
-  ``"quoted phrases"`` match as one string.
+  ``"quoted phrases"`` match as one string. Parsed in one pass and bounded (at most 20
+  terms, 1000 characters, else code 5): :mod:`.search_text`.
 * ``tags``: comma list (max 20, normalised to lower case); a doc must carry **all** of them.
 * ``user_id``: that member's docs; without it, every doc the caller may see.
 * ``share`` filters only when ``user_id`` is the caller (§6.4); ``license`` is a list.
@@ -23,15 +24,14 @@ Not emulated: the live full-text engine's ranking and stemming; ``text`` with ``
 and ``album_id`` with ``group_id``, are all applied together instead of being refused.
 
 Example:
-    >>> text_terms('cat "red car" -dog')
-    (['cat', 'red car'], ['dog'])
+    >>> round(haversine(48.8566, 2.3522, 45.7640, 4.8357) / 1000)
+    391
 """
 
 from __future__ import annotations
 
 import math
 import re
-import shlex
 import sqlite3
 from collections import OrderedDict
 
@@ -39,6 +39,7 @@ from ..registry import Ctx, handler
 from ..views import visible_docs_clause
 from ..views_blocks import in_marks
 from .doc_common import docs_payload, filter_clauses
+from .search_text import search_terms
 
 _EARTH_M = 6_371_000.0
 CAP = 3000  # full-text results are capped (docs/protocol.md §2.4)
@@ -57,17 +58,6 @@ _RECORD_COLUMNS = (
     "posted_at, created, modified_at, replaced_at, last_comment_at, last_update_at, visits, lat, lng, geo_accuracy"
 )
 _FLOAT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)")
-
-
-def text_terms(text: str) -> tuple[list[str], list[str]]:
-    """Split a query into required and excluded terms (lower case, quotes kept together)."""
-    try:
-        words = shlex.split(text)
-    except ValueError:  # unbalanced quote: fall back to plain words
-        words = text.split()
-    inc = [w.lower() for w in words if w and not w.startswith("-")]
-    exc = [w[1:].lower() for w in words if w.startswith("-") and len(w) > 1]
-    return [w for w in inc if w.strip("+")], exc
 
 
 def _like(term: str) -> str:
@@ -204,7 +194,9 @@ def doc_search(ctx: Ctx) -> dict:
         plus = "+" if uses > _COMMON_TAG else ""
         where.append(f"{plus}d.doc_id IN (SELECT xt.doc_id FROM doc_tags xt WHERE xt.tag_id = ?)")
         args.append(tag_id)
-    inc, exc = text_terms(ctx.str("text"))
+    inc, exc, impossible = search_terms(ctx)
+    if impossible:
+        where.append("0")
     for term in inc:
         sql, a = _term_clause(term)
         where.append(sql)

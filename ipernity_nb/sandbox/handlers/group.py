@@ -28,6 +28,7 @@ from ..views import doc_records, visible_docs_clause
 from .album import context_answer
 from .containers import MAX_GROUPS_PER_DOC, MEDIA, fetch_user, in_marks, media_safety_filter, target_user, thumbsize
 from .members import contents, tally, unique_ids
+from .search_text import search_terms
 
 _DAY = 86400
 
@@ -179,8 +180,7 @@ def group_get_list(ctx: Ctx) -> dict:
 @handler("group.search")
 def group_search(ctx: Ctx) -> dict:
     """Groups whose title or description contains every word of ``text`` (code 1 when empty)."""
-    words = ctx.str("text").replace("+", " ").split()
-    words = [w.lstrip("+") for w in words if not w.startswith("-")]
+    words = search_terms(ctx).include  # bounded (code 5); exclusions are not emulated here
     if not words:
         raise Fault(1, "Search text query is empty")
     where = " AND ".join("(g.title LIKE ? OR g.description LIKE ?)" for _ in words)

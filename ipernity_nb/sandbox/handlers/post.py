@@ -38,6 +38,7 @@ from .containers import (
     user_icon,
     visitors_payload,
 )
+from .search_text import search_terms
 
 #: post.search full-text results stop here (docs/protocol.md §2.4).
 SEARCH_CAP = 3000
@@ -252,13 +253,11 @@ def post_search(ctx: Ctx) -> dict:
         swhere, sargs = own_share_filter(ctx, "p", user_id)
         where += swhere
         args += sargs
-    for word in ctx.str("text").split():
-        if word.startswith("-") and len(word) > 1:
-            where.append("NOT (p.title LIKE ? OR p.intro LIKE ? OR p.content LIKE ?)")
-            word = word[1:]
-        else:
-            where.append("(p.title LIKE ? OR p.intro LIKE ? OR p.content LIKE ?)")
-            word = word.lstrip("+")
+    terms = search_terms(ctx)  # bounded (code 5), one pass
+    if terms.impossible:
+        where.append("0")
+    for word, neg in [(w, "") for w in terms.include] + [(w, "NOT ") for w in terms.exclude]:
+        where.append(f"{neg}(p.title LIKE ? OR p.intro LIKE ? OR p.content LIKE ?)")
         args += [f"%{word}%"] * 3
     tags = [t.lower() for t in ctx.list("tags")][:20]
     if tags:
