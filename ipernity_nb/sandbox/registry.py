@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from ..catalog import Method
 
@@ -37,6 +37,7 @@ __all__ = [
     "XML_ILLEGAL",
     "Ctx",
     "Fault",
+    "RowLike",
     "Text",
     "b",
     "clean_text",
@@ -45,6 +46,9 @@ __all__ = [
     "not_emulated",
     "s",
 ]
+
+#: A database row or a dict of its columns: both are read as ``row["column"]``.
+RowLike: TypeAlias = "sqlite3.Row | Mapping[str, Any]"
 
 HANDLERS: dict[str, Callable[[Ctx], dict]] = {}
 #: Catalog methods deliberately not emulated, with the reason (shown in the coverage table).
@@ -150,11 +154,15 @@ def not_emulated(name: str, reason: str) -> None:
 
 @dataclass
 class Ctx:
-    """Everything a handler may use. ``params`` are the raw strings received.
+    """Everything a handler may use: the request's data as fields, the sandbox's settings in ``config``.
 
-    ``user`` is the token's user row (``None`` when anonymous); ``perms`` the token's rights
-    per scope (``{}`` when anonymous); ``base_url`` the site root used to build media and
-    page URLs (``http://127.0.0.1:PORT``); ``now`` the request time in Unix seconds.
+    ``params`` are the raw strings received (read them through :meth:`text`, :meth:`integer`,
+    :meth:`flag`, :meth:`items`); ``user`` is the token's user row (``None`` when anonymous);
+    ``perms`` the token's rights per scope (``{}`` when anonymous); ``base_url`` the site root
+    used to build media and page URLs (``http://127.0.0.1:PORT``); ``now`` the request time
+    in Unix seconds, from the sandbox's clock (``State.clock``); ``files`` the multipart file
+    parts by field name (werkzeug ``FileStorage``; ``file`` for uploads); ``remote_addr`` the
+    client's address; ``config`` the sandbox's tunables (``frob_ttl``, ``upload_delay`` …).
     """
 
     db: sqlite3.Connection
@@ -165,7 +173,9 @@ class Ctx:
     perms: dict[str, str]
     base_url: str
     now: int
-    config: dict[str, Any] = field(default_factory=dict)
+    files: Mapping[str, Any] = field(default_factory=dict)
+    remote_addr: str = ""
+    config: Mapping[str, Any] = field(default_factory=dict)
 
     # --- typed parameter access. Malformed numbers read like PHP's intval: the longest
     # leading integer, else the default, so bad input meets "not found", never a traceback.
@@ -177,53 +187,53 @@ class Ctx:
     def has(self, name: str) -> bool:
         return self.params.get(name, "") != ""
 
-    def str(self, name: str, default: str = "") -> str:
+    def text(self, name: str, default: str = "") -> str:
         """The parameter as text, after :func:`clean_text` (``default`` when absent)."""
         v = self.params.get(name)
         return default if v is None else clean_text(v)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def integer(self, name: str, default: int | None = None) -> int | None:
         v = self.params.get(name)
         if v is None or v == "":
             return default
         m = _INT.match(v)
         return _clamp(int(m.group())) if m else default
 
-    def bool(self, name: str, default: bool = False) -> bool:
-        v = self.int(name)
+    def flag(self, name: str, default: bool = False) -> bool:
+        v = self.integer(name)
         return default if v is None else v != 0
 
-    def list(self, name: str) -> list[str]:
+    def items(self, name: str) -> list[str]:
         """A comma list, trimmed, empty items dropped."""
         return [x.strip() for x in clean_text(self.params.get(name, "")).split(",") if x.strip()]
 
     def ints(self, name: str) -> list[int]:
         out = []
-        for x in self.list(name):
+        for x in self.items(name):
             m = _INT.match(x)
             if m:
                 out.append(_clamp(int(m.group())))
         return out
 
     def extra(self) -> set[str]:
-        return set(self.list("extra"))
+        return set(self.items("extra"))
 
     def page(self) -> tuple[int, int]:
         """``(page, per_page)`` with the catalog's default and maximum for this method."""
         p = self.method.param("per_page")
-        default = int(p.default) if p and p.default is not None else 20
+        default = int(str(p.default)) if p and p.default is not None else 20
         maximum = int(p.max) if p and p.max else 100
-        per_page = self.int("per_page", default) or default
+        per_page = self.integer("per_page", default) or default
         per_page = max(1, min(per_page, maximum))
-        page = max(1, self.int("page", 1) or 1)
+        page = max(1, self.integer("page", 1) or 1)
         return page, per_page
 
     def count_param(self, name: str = "count") -> int:
         """A ``count``-style size parameter clamped to the catalog's default and maximum."""
         p = self.method.param(name)
-        default = int(p.default) if p and p.default is not None else 20
+        default = int(str(p.default)) if p and p.default is not None else 20
         maximum = int(p.max) if p and p.max else 100
-        return max(1, min(self.int(name, default) or default, maximum))
+        return max(1, min(self.integer(name, default) or default, maximum))
 
     def paginate(self, sql: str, args: tuple | list = (), *, cap: int | None = None) -> tuple[list[sqlite3.Row], dict]:
         """Run ``sql`` (a SELECT without LIMIT) for the requested page.

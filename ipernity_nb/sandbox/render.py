@@ -125,11 +125,12 @@ def _jsonable(value: object) -> object:
 
 
 def _jsonable_dict(d: dict) -> dict:
-    changed = None  # {key: converted value} for the members that are not plain strings
+    changed: dict[str, object] | None = None  # {key: converted value}: the members not plain strings
     for k, v in d.items():
         t = type(v)
         if t is str or t is Text:
             continue
+        c: object
         if t is dict:
             c = _jsonable_dict(v)
         elif t is list:
@@ -179,7 +180,7 @@ def render_ok(payload: dict, fmt: str) -> tuple[bytes, str]:
         return body.encode("utf-8"), CONTENT_TYPES["xml"]
     doc: dict = {"api": {"status": "ok"}}
     # The envelope's "api" member is never overwritten by a payload key (test.echo api=…).
-    doc.update((k, v) for k, v in _jsonable(payload).items() if k != "api")  # type: ignore[union-attr]
+    doc.update((k, v) for k, v in _jsonable_dict(payload).items() if k != "api")
     return _JSON.encode(doc).encode("utf-8"), CONTENT_TYPES["json"]
 
 

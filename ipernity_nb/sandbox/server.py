@@ -106,7 +106,7 @@ class Sandbox:
                 "Its data and admin token are not protected beyond the Bearer token.",
                 file=sys.stderr,
             )
-        self._state = State(self.db, seed=self.seed, scale=self.scale)
+        self._state = State(self.db, seed=self.seed, scale=self.scale, clock=self.config.get("clock"))
         try:
             self._app = make_app(self._state, admin_token=self.admin_token, config=self.config)
             # Bind ourselves: werkzeug's own bind calls sys.exit(1) on failure, which would kill a kernel.

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .media import LABELS, media_url, thumb_dims
-from .registry import Ctx, Fault, Text, b, s
+from .registry import Ctx, Fault, RowLike, Text, b, s
 from .seed_data import CITIES
 from .views_blocks import counts, notes_block, tags_block, users_by_id
 from .visibility import (
@@ -93,24 +93,24 @@ def fetch_doc(ctx: Ctx, doc_id: int | None, *, owner_only: bool = False) -> sqli
 # --- small blocks ----------------------------------------------------------------------------
 
 
-def user_brief(row_or_id: Mapping[str, Any] | int | str) -> dict[str, str]:
+def user_brief(row_or_id: RowLike | int | str) -> dict[str, str]:
     """``{"user_id", "username"}`` from a users row (or ``{"user_id"}`` from a bare id)."""
     if isinstance(row_or_id, (int, str)):
         return {"user_id": s(row_or_id)}
     return {"user_id": s(row_or_id["user_id"]), "username": s(row_or_id["username"])}
 
 
-def doc_link(ctx: Ctx, row: Mapping[str, Any]) -> str:
+def doc_link(ctx: Ctx, row: RowLike) -> str:
     """The doc's page URL on the sandbox site (live: ``…/doc/<owner>/<doc_id>``)."""
     return f"{ctx.base_url}/doc/{row['owner_id']}/{row['doc_id']}"
 
 
-def _dims(row: Mapping[str, Any]) -> tuple[int, int]:
+def _dims(row: RowLike) -> tuple[int, int]:
     w, h = int(row["w"] or 0), int(row["h"] or 0)
     return (w, h) if w and h else _ICON
 
 
-def thumb_block(ctx: Ctx, row: Mapping[str, Any], label: str = "75x") -> dict[str, str]:
+def thumb_block(ctx: Ctx, row: RowLike, label: str = "75x") -> dict[str, str]:
     """One thumbnail ``{label, ext, w, h, url}`` (thumbnails are JPEG whatever the original)."""
     if label not in LABELS:
         label = "75x"
@@ -119,12 +119,12 @@ def thumb_block(ctx: Ctx, row: Mapping[str, Any], label: str = "75x") -> dict[st
     return {"label": label, "ext": "jpg", "w": str(w), "h": str(h), "url": url}
 
 
-def thumbs_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
+def thumbs_list(ctx: Ctx, row: RowLike) -> list[dict[str, str]]:
     """Every thumbnail label (docs/protocol.md §6.4), smallest first."""
     return [thumb_block(ctx, row, label) for label in LABELS]
 
 
-def medias_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
+def medias_list(ctx: Ctx, row: RowLike) -> list[dict[str, str]]:
     """Playable renditions: mp4 for video, mp3 for audio; none for photos and other files.
 
     The attribute ``lenght`` keeps the live sample's spelling (docs/protocol.md §2.5).
@@ -140,7 +140,7 @@ def medias_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
     return []
 
 
-def _original(ctx: Ctx, row: Mapping[str, Any]) -> dict[str, str]:
+def _original(ctx: Ctx, row: RowLike) -> dict[str, str]:
     url = media_url(ctx.base_url, int(row["doc_id"]), row["secret"], "original", row["ext"], int(row["farm"]))
     # NOT NULL columns (schema.sql): str() is s() for them, without the None/bool checks (issue 8)
     out = {
@@ -156,11 +156,11 @@ def _original(ctx: Ctx, row: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _can_download(ctx: Ctx, row: Mapping[str, Any]) -> bool:
+def _can_download(ctx: Ctx, row: RowLike) -> bool:
     return ctx.user_id == row["owner_id"] or int(row["license"]) in _FREE_LICENSES
 
 
-def _dates(row: Mapping[str, Any]) -> dict[str, str]:
+def _dates(row: RowLike) -> dict[str, str]:
     last_comment = str(row["last_comment_at"])  # NOT NULL columns: str() is s() (issue 8)
     return {
         "posted_at": str(row["posted_at"]),
@@ -173,7 +173,7 @@ def _dates(row: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _geo(row: Mapping[str, Any]) -> dict[str, str] | None:
+def _geo(row: RowLike) -> dict[str, str] | None:
     lat, lng = row["lat"], row["lng"]
     if lat is None or lng is None:
         return None
@@ -203,7 +203,7 @@ def place(lat: float, lng: float) -> tuple[str, str]:
     return str(best + 1), f"{CITIES[best][0]}, {CITIES[best][1]}"
 
 
-def _geo_full(row: Mapping[str, Any]) -> dict[str, str] | None:
+def _geo_full(row: RowLike) -> dict[str, str] | None:
     """doc.get's ``geo``: the list block plus ``location`` and ``loc_id`` (docs/protocol.md §2.5)."""
     g = _geo(row)
     if g is not None:
@@ -214,7 +214,7 @@ def _geo_full(row: Mapping[str, Any]) -> dict[str, str] | None:
 # --- batched blocks (see views_blocks) -----------------------------------------------------
 
 
-def _count_block(row: Mapping[str, Any], c: Mapping[str, int]) -> dict[str, str]:
+def _count_block(row: RowLike, c: Mapping[str, int]) -> dict[str, str]:
     return {  # counts are ints, visits NOT NULL: str() is s() for them (issue 8)
         "visits": str(row["visits"]),
         "faves": str(c["faves"]),
@@ -227,7 +227,7 @@ def _count_block(row: Mapping[str, Any], c: Mapping[str, int]) -> dict[str, str]
     }
 
 
-def _owner_block(u: Mapping[str, Any] | None, owner_id: int, full: bool) -> dict[str, str]:
+def _owner_block(u: RowLike | None, owner_id: int, full: bool) -> dict[str, str]:
     if u is None:
         return {"user_id": s(owner_id)}
     out = user_brief(u)
@@ -239,14 +239,14 @@ def _owner_block(u: Mapping[str, Any] | None, owner_id: int, full: bool) -> dict
 # --- records ---------------------------------------------------------------------------------
 
 
-def _as_dicts(rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+def _as_dicts(rows: Sequence[RowLike]) -> Sequence[RowLike]:
     """``sqlite3.Row`` s as dicts: a Row finds a column by comparing names one by one, and a
     record reads ~30 columns (issue 8: a third of the record building went there)."""
     return [dict(zip(r.keys(), r, strict=True)) if type(r) is sqlite3.Row else r for r in rows]
 
 
 def doc_records(
-    ctx: Ctx, rows: Sequence[Mapping[str, Any]], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x"
+    ctx: Ctx, rows: Sequence[RowLike], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x"
 ) -> list[dict]:
     """List records for many ``docs`` rows, with each optional block fetched once for all rows.
 
@@ -294,12 +294,12 @@ def doc_records(
     return out
 
 
-def doc_record(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x") -> dict:
+def doc_record(ctx: Ctx, row: RowLike, *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x") -> dict:
     """One list record (see :func:`doc_records`; prefer that for pages: it batches queries)."""
     return doc_records(ctx, [row], extra=extra, thumbsize=thumbsize)[0]
 
 
-def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozenset()) -> dict:
+def doc_full(ctx: Ctx, row: RowLike, *, extra: Iterable[str] = frozenset()) -> dict:
     """The ``doc`` block of ``doc.get`` (docs/protocol.md §2.5), for a row the caller may see.
 
     ``extra``: ``tags``, ``notes``, ``geo``, ``md5``. ``original`` appears for the owner or

@@ -83,7 +83,7 @@ def _tag_use(ctx: Ctx, tag: str) -> tuple[int, int]:
 
 
 def _float(ctx: Ctx, name: str) -> float | None:
-    m = _FLOAT.match(ctx.str(name))
+    m = _FLOAT.match(ctx.text(name))
     return float(m.group()) if m else None
 
 
@@ -99,7 +99,7 @@ def _geo_clause(ctx: Ctx) -> tuple[list[str], list]:
     lat, lng = _float(ctx, "lat"), _float(ctx, "lng")
     if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
         return [], []
-    dist = max(1, min(ctx.int("dist", 5000) or 5000, 30000))
+    dist = max(1, min(ctx.integer("dist", 5000) or 5000, 30000))
     dlat = math.degrees(dist / _EARTH_M)
     dlng = dlat / max(0.01, math.cos(math.radians(lat)))
     ctx.db.create_function("sb_dist", 4, haversine, deterministic=True)
@@ -166,7 +166,7 @@ def doc_search(ctx: Ctx) -> dict:
     """Docs the caller may see matching every given filter, paginated, capped at 3000 (§2.4)."""
     vis, args = visible_docs_clause(ctx, "d")
     where = [vis]
-    user_id = ctx.int("user_id") if ctx.has("user_id") else None
+    user_id = ctx.integer("user_id") if ctx.has("user_id") else None
     if user_id is not None:
         where.append("d.owner_id = ?")
         args.append(user_id)
@@ -178,15 +178,15 @@ def doc_search(ctx: Ctx) -> dict:
         where.append(f"d.license IN ({in_marks(licenses) or 'NULL'})")
         args += licenses
     for name, op in (("posted_min", ">="), ("posted_max", "<=")):
-        v = ctx.int(name)
+        v = ctx.integer(name)
         if v is not None:
             where.append(f"d.posted_at {op} ?")
             args.append(v)
     for name, op in (("created_min", ">="), ("created_max", "<=")):
         if ctx.has(name):
             where.append(f"d.created {op} ?")
-            args.append(ctx.str(name).strip())
-    tags = [t.lower() for t in ctx.list("tags")][:20]
+            args.append(ctx.text(name).strip())
+    tags = [t.lower() for t in ctx.items("tags")][:20]
     for tag in tags:
         tag_id, uses = _tag_use(ctx, tag)
         # A rare tag drives the query (look its docs up by id); a common one is only a filter
@@ -207,15 +207,15 @@ def doc_search(ctx: Ctx) -> dict:
         args += a
     if ctx.has("album_id"):
         where.append("d.doc_id IN (SELECT doc_id FROM album_docs WHERE album_id = ?)")
-        args.append(ctx.int("album_id", 0))
+        args.append(ctx.integer("album_id", 0))
     if ctx.has("group_id"):
         where.append("d.doc_id IN (SELECT doc_id FROM grp_docs WHERE group_id = ? AND pending = 0)")
-        args.append(ctx.int("group_id", 0))
+        args.append(ctx.integer("group_id", 0))
     gw, ga = _geo_clause(ctx)
     where += gw
     args += ga
 
-    sort = ctx.str("sort", "relevance")
+    sort = ctx.text("sort", "relevance")
     order = _SORTS.get(sort)
     order_args: list = []
     if order is None:  # relevance: title hits on the first term first, then newest

@@ -53,7 +53,7 @@ def share_from_flags(is_public: int, is_family: int, is_friend: int) -> int:
 
 
 def _strict_int(ctx: Ctx, name: str) -> int:
-    v = ctx.str(name).strip()
+    v = ctx.text(name).strip()
     if not re.fullmatch(r"-?\d+", v):
         raise _Invalid(name)
     return int(v)
@@ -104,7 +104,7 @@ def _safety_change(ctx: Ctx) -> dict[str, Any]:
 def _geo_change(ctx: Ctx) -> dict[str, Any]:
     if not (ctx.has("lat") or ctx.has("lng")):
         return {}
-    lat_s, lng_s = ctx.str("lat"), ctx.str("lng")
+    lat_s, lng_s = ctx.text("lat"), ctx.text("lng")
     if not (_FLOAT.match(lat_s) and _FLOAT.match(lng_s)):
         raise _Invalid("lat/lng")
     lat, lng = float(lat_s), float(lng_s)
@@ -122,7 +122,7 @@ def _apply(ctx: Ctx, doc_id: int, changes: dict[str, Any]) -> None:
 
 
 def _single(ctx: Ctx, read: Any) -> dict:
-    doc = fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+    doc = fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
     try:
         changes = read(ctx)
     except _Invalid:
@@ -136,12 +136,12 @@ def _single(ctx: Ctx, read: Any) -> dict:
 @handler("doc.set")
 def doc_set(ctx: Ctx) -> dict:
     """Change title/description (and any setPerms/setLicense/setSafety/setGeo parameter)."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+    doc = fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
     changes: dict[str, Any] = {}
     if "title" in ctx.params:
-        changes["title"] = ctx.str("title").strip()[:255]
+        changes["title"] = ctx.text("title").strip()[:255]
     if "description" in ctx.params:
-        changes["description"] = ctx.str("description")
+        changes["description"] = ctx.text("description")
     try:
         for read in (_perm_changes, _license_change, _safety_change, _geo_change):
             changes.update(read(ctx))
@@ -184,7 +184,7 @@ def doc_set_safety(ctx: Ctx) -> dict:
 def doc_set_geo(ctx: Ctx) -> dict:
     """Set (``lat``, ``lng``) or clear (``-999``) the location."""
     if not (ctx.has("lat") and ctx.has("lng")):
-        fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+        fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
         raise Fault(2, "Invalid arguments")
     return _single(ctx, _geo_change)
 
@@ -192,7 +192,7 @@ def doc_set_geo(ctx: Ctx) -> dict:
 @handler("doc.delete")
 def doc_delete(ctx: Ctx) -> dict:
     """Delete one's own doc with its tags, notes, comments, faves, visits and memberships."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+    doc = fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
     doc_id = doc["doc_id"]
     albums = [r[0] for r in ctx.db.execute("SELECT album_id FROM album_docs WHERE doc_id = ?", (doc_id,))]
     for table in ("doc_tags", "doc_members", "notes", "comments", "faves_docs", "album_docs", "grp_docs", "files"):

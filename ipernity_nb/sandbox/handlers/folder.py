@@ -101,7 +101,7 @@ def folder_record(ctx: Ctx, folder: Any, label: str, *, full: bool = True) -> di
 @handler("folder.get")
 def folder_get(ctx: Ctx) -> dict:
     """One folder (code 1 "Folder not found")."""
-    return {"folder": folder_record(ctx, fetch_folder(ctx, ctx.int("folder_id")), thumbsize(ctx))}
+    return {"folder": folder_record(ctx, fetch_folder(ctx, ctx.integer("folder_id")), thumbsize(ctx))}
 
 
 @handler("folder.getList")
@@ -110,7 +110,7 @@ def folder_get_list(ctx: Ctx) -> dict:
     user = target_user(ctx)
     label = thumbsize(ctx)
     where = "f.owner_id = ?"
-    if not ctx.bool("empty"):
+    if not ctx.flag("empty"):
         where += " AND EXISTS (SELECT 1 FROM folder_albums fa WHERE fa.folder_id = f.folder_id)"
     rows, pg = ctx.paginate(
         f"SELECT f.* FROM folders f WHERE {where} ORDER BY f.position, f.created_at DESC, f.folder_id DESC",
@@ -129,7 +129,7 @@ def folder_get_list(ctx: Ctx) -> dict:
 @handler("folder.albums.getList")
 def folder_albums_get_list(ctx: Ctx) -> dict:
     """The folder's albums as ``folder.albums.album[]`` (§2.4), each with a ``thumb``."""
-    folder = fetch_folder(ctx, ctx.int("folder_id"))
+    folder = fetch_folder(ctx, ctx.integer("folder_id"))
     label = thumbsize(ctx)
     rows, pg = ctx.paginate(
         "SELECT a.* FROM folder_albums fa JOIN albums a ON a.album_id = fa.album_id "
@@ -162,14 +162,14 @@ def folder_albums_get_list(ctx: Ctx) -> dict:
 def folder_create(ctx: Ctx) -> dict:
     """A new empty folder for the caller (code 1 "Title is missing"); it shows in
     ``folder.getList`` once it holds an album (or with ``empty=1``)."""
-    title = ctx.str("title").strip()
+    title = ctx.text("title").strip()
     if not title:
         raise Fault(1, "Title is missing")
     fid = next_id(ctx.db, "folders", "folder_id", floor=40000)
     ctx.db.execute(
         "INSERT INTO folders (folder_id, owner_id, title, description, created_at, last_update_at) "
         "VALUES (?,?,?,?,?,?)",
-        (fid, ctx.user_id, title, ctx.str("description"), ctx.now, ctx.now),
+        (fid, ctx.user_id, title, ctx.text("description"), ctx.now, ctx.now),
     )
     return {"folder": folder_record(ctx, fetch_folder(ctx, fid), thumbsize(ctx))}
 
@@ -178,7 +178,7 @@ def folder_create(ctx: Ctx) -> dict:
 def folder_edit(ctx: Ctx) -> dict:
     """Change title/description/cover: 1 Folder not found, 2 Cover not found, 3 Title is empty,
     4 No parameters were sent (codes as ``album.edit``; the catalog lists none)."""
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     edit(ctx, "folders", "folder_id", folder["folder_id"])
     return {"folder": folder_record(ctx, fetch_folder(ctx, folder["folder_id"]), thumbsize(ctx))}
 
@@ -192,7 +192,7 @@ def destroy_folder(ctx: Ctx, folder_id: int) -> None:
 @handler("folder.delete")
 def folder_delete(ctx: Ctx) -> dict:
     """Delete one of the caller's folders; its albums stay."""
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     destroy_folder(ctx, int(folder["folder_id"]))
     return {}
 
@@ -211,7 +211,7 @@ def folder_albums_add(ctx: Ctx) -> dict:
     Codes: 1 Folder not found, 2 Albums not found (none of the ids is the caller's album),
     3 Folder limit reached. Albums already in the folder answer ``added="0"``.
     """
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     fid = int(folder["folder_id"])
     ids = unique_ids(ctx, "album_id")
     mine = owned(ctx, "albums", "album_id", ids)
@@ -235,7 +235,7 @@ def folder_albums_remove(ctx: Ctx) -> dict:
 
     Codes: 1 Folder not found, 2 Albums not found (none of the ids is in the folder).
     """
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     fid = int(folder["folder_id"])
     ids = unique_ids(ctx, "album_id")
     gone, left = take_out(ctx, "folder_albums", "folder_id", fid, "album_id", ids, Fault(2, "Albums not found"))

@@ -47,7 +47,7 @@ def fetch_group(ctx: Ctx, group_id: int | None, *, pool: bool = False) -> sqlite
     row = None
     if group_id is not None and group_id > 0:
         row = ctx.db.execute("SELECT * FROM grp WHERE group_id = ?", (group_id,)).fetchone()
-    if row is None or (pool and not row["is_public"] and _membership(ctx, group_id) is None):
+    if row is None or (pool and not row["is_public"] and _membership(ctx, int(row["group_id"])) is None):
         raise Fault(1, "Group not found")
     return row
 
@@ -152,7 +152,7 @@ def _quota(ctx: Ctx, group: Any, member: bool) -> dict[str, str]:
 @handler("group.get")
 def group_get(ctx: Ctx) -> dict:
     """One group with description, quota, ``can`` (accepted media, add_doc) and ``you``."""
-    row = fetch_group(ctx, ctx.int("group_id"))
+    row = fetch_group(ctx, ctx.integer("group_id"))
     return {"group": group_records(ctx, [row], full=True)[0]}
 
 
@@ -187,8 +187,8 @@ def group_search(ctx: Ctx) -> dict:
     args: list[Any] = [x for w in words for x in (f"%{w}%", f"%{w}%")]
     if ctx.has("lang"):
         where += " AND g.lang = ?"
-        args.append(ctx.str("lang"))
-    sort = ctx.str("sort", "relevance")
+        args.append(ctx.text("lang"))
+    sort = ctx.text("sort", "relevance")
     if sort == "created-asc":
         order = "g.created_at, g.group_id"
     elif sort == "created-desc":
@@ -208,7 +208,7 @@ def _pool_sql(ctx: Ctx, group: Any) -> tuple[str, list]:
     where, args = ["gd.group_id = ?", "gd.pending = 0", vis], [group["group_id"], *vargs]
     if ctx.has("user_id"):
         try:
-            user = fetch_user(ctx, ctx.str("user_id"))
+            user = fetch_user(ctx, ctx.text("user_id"))
         except Fault:
             raise Fault(2, "User not found") from None
         where.append("d.owner_id = ?")
@@ -227,7 +227,7 @@ def _pool_sql(ctx: Ctx, group: Any) -> tuple[str, list]:
 def group_docs_get_list(ctx: Ctx) -> dict:
     """The pool as ``group.docs.doc[]`` (§2.4). Codes: 1 Group not found (or private and the
     caller is not a member), 2 User not found (unknown ``user_id`` filter)."""
-    group = fetch_group(ctx, ctx.int("group_id"), pool=True)
+    group = fetch_group(ctx, ctx.integer("group_id"), pool=True)
     sql, args = _pool_sql(ctx, group)
     label = thumbsize(ctx)
     rows, pg = ctx.paginate(sql, args)
@@ -240,7 +240,7 @@ def group_docs_get_list(ctx: Ctx) -> dict:
 @handler("group.docs.getContext")
 def group_docs_get_context(ctx: Ctx) -> dict:
     """The neighbours of ``doc_id`` in the pool (newest first), ``prev``/``next`` 1-50."""
-    group = fetch_group(ctx, ctx.int("group_id"), pool=True)
+    group = fetch_group(ctx, ctx.integer("group_id"), pool=True)
     return context_answer(ctx, "group", group["group_id"], *_pool_sql(ctx, group))
 
 
@@ -257,7 +257,7 @@ def group_docs_add(ctx: Ctx) -> dict:
     caller is not a member), 2 Documents not found, 3 Quota limit reached (the group's daily
     per-member quota), 4 Group closed or limit reached.
     """
-    group = fetch_group(ctx, ctx.int("group_id"))
+    group = fetch_group(ctx, ctx.integer("group_id"))
     gid = int(group["group_id"])
     if _membership(ctx, gid) is None:
         raise Fault(1, "Group not found")
@@ -318,7 +318,7 @@ def group_docs_remove(ctx: Ctx) -> dict:
     A member removes their own docs; group admins and moderators may remove anyone's.
     Codes: 1 Group not found (or not a member), 2 Documents not found (none removable).
     """
-    group = fetch_group(ctx, ctx.int("group_id"))
+    group = fetch_group(ctx, ctx.integer("group_id"))
     gid = int(group["group_id"])
     m = _membership(ctx, gid)
     if m is None:

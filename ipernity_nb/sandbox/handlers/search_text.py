@@ -66,7 +66,7 @@ def search_terms(ctx: Ctx, name: str = "text") -> Terms:
     raw = ctx.params.get(name, "")
     if len(raw) > MAX_TEXT_CHARS:
         raise _too_long()
-    text = ctx.str(name)
+    text = ctx.text(name)
     inc, exc = text_terms(text, MAX_TERMS)
     # text that held something, all of it characters no stored text can hold (a NUL)
     return Terms(inc, exc, impossible=bool(raw.strip()) and not text.strip())

@@ -1,7 +1,7 @@
 """``upload.file``, ``upload.replace`` and ``upload.checkTickets`` (docs/protocol.md §2.5, §5.2, §6.5).
 
 An upload is a multipart POST whose ``file`` part is not signed (the dispatcher excludes it and
-hands the parts over in ``ctx.config["files"]``). The bytes are checked (empty -> 1, above the
+hands the parts over in ``ctx.files``). The bytes are checked (empty -> 1, above the
 account's ``maxfilesize`` for the detected media or the sandbox's ``max_upload_bytes`` -> 2,
 monthly allowance exhausted -> 3; a free account's video has a 0-byte limit, so code 2, as
 ``account.getQuota`` shows), then a ticket is created. ``async=0`` (default) processes it
@@ -103,7 +103,7 @@ def sniff(data: bytes) -> tuple[str, str, str, int, int]:
 
 
 def _read_file(ctx: Ctx) -> tuple[bytes, str]:
-    part = ctx.config.get("files", {}).get("file")
+    part = ctx.files.get("file")
     data = part.read() if part is not None else b""
     if not data:
         raise Fault(1, "File is missing or empty")
@@ -124,7 +124,7 @@ def _check_limits(ctx: Ctx, data: bytes, media: str) -> None:
 
 
 def _int_in(ctx: Ctx, name: str, allowed: Any) -> int | None:
-    v = ctx.str(name).strip()
+    v = ctx.text(name).strip()
     if re.fullmatch(r"-?\d+", v) and int(v) in allowed:
         return int(v)
     return None
@@ -132,9 +132,9 @@ def _int_in(ctx: Ctx, name: str, allowed: Any) -> int | None:
 
 def _options(ctx: Ctx) -> dict[str, Any]:
     """The doc fields and relations the upload parameters ask for (bad values ignored)."""
-    o: dict[str, Any] = {"title": ctx.str("title"), "description": ctx.str("description")}
+    o: dict[str, Any] = {"title": ctx.text("title"), "description": ctx.text("description")}
     if any(ctx.has(f) for f in ("is_public", "is_family", "is_friend")):
-        o["share"] = share_from_flags(*(int(ctx.bool(f)) for f in ("is_public", "is_family", "is_friend")))
+        o["share"] = share_from_flags(*(int(ctx.flag(f)) for f in ("is_public", "is_family", "is_friend")))
     for name, allowed in (("license", LICENSES), ("safety", (1, 2, 3)), ("dir", tuple(_ROTATION))):
         v = _int_in(ctx, name, allowed)
         if v is not None:
@@ -143,15 +143,15 @@ def _options(ctx: Ctx) -> dict[str, Any]:
         v = _int_in(ctx, name, PERM_LEVELS)
         if v is not None:
             o[name] = v
-    lat, lng = ctx.str("lat"), ctx.str("lng")
+    lat, lng = ctx.text("lat"), ctx.text("lng")
     if _FLOAT.match(lat) and _FLOAT.match(lng) and -90 <= float(lat) <= 90 and -180 <= float(lng) <= 180:
         o.update(lat=float(lat), lng=float(lng), geo_accuracy=16)
-    if _DATE.match(ctx.str("created_at").strip()):
-        d = ctx.str("created_at").strip()
+    if _DATE.match(ctx.text("created_at").strip()):
+        d = ctx.text("created_at").strip()
         o["created"] = d if len(d) > 10 else d + " 00:00:00"
-    o["keywords"] = split_keywords(ctx.str("keywords"))
+    o["keywords"] = split_keywords(ctx.text("keywords"))
     members = []
-    for v in ctx.list("member_ids"):
+    for v in ctx.items("member_ids"):
         row = ctx.db.execute(
             "SELECT user_id FROM users WHERE (user_id = ? OR username = ?) AND is_closed = 0",
             (int(v) if v.isdigit() else -1, v),
@@ -160,7 +160,7 @@ def _options(ctx: Ctx) -> dict[str, Any]:
             members.append(int(row[0]))
     o["member_ids"] = members
     if ctx.has("album_id"):
-        o["album_id"] = ctx.int("album_id")
+        o["album_id"] = ctx.integer("album_id")
     return o
 
 
@@ -176,7 +176,7 @@ def _new_ticket(ctx: Ctx, payload: dict[str, Any], delay: float) -> int:
 
 def _submit(ctx: Ctx, payload: dict[str, Any], data: bytes) -> dict:
     payload["content"] = base64.b64encode(data).decode("ascii")
-    if ctx.bool("async"):
+    if ctx.flag("async"):
         delay = max(0, round(float(ctx.config.get("upload_delay", 1.0))))
         return {"ticket": Text(s(_new_ticket(ctx, payload, delay)))}
     ticket = _new_ticket(ctx, payload, 0)
@@ -204,7 +204,7 @@ def upload_replace(ctx: Ctx) -> dict:
     if not ctx.user["is_pro"]:
         raise Fault(6, "PRO account feature")
     try:
-        doc = fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+        doc = fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
     except Fault:
         raise Fault(4, "Document not found") from None
     data, filename = _read_file(ctx)
