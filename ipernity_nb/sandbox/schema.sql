@@ -340,6 +340,8 @@ CREATE TABLE IF NOT EXISTS visits (                 -- identified visitors (doc/
     visited_at INTEGER NOT NULL,
     PRIMARY KEY (kind, item_id, user_id)
 );
+-- a page's "last visit" per doc straight from the index (views_blocks.counts)
+CREATE INDEX IF NOT EXISTS visits_last ON visits(kind, item_id, visited_at);
 
 CREATE TABLE IF NOT EXISTS upload_tickets (
     ticket_id  INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .media import LABELS, media_url, thumb_dims
-from .registry import Ctx, Fault, RowLike, Text, b, s
+from .registry import Ctx, Fault, Plain, RowLike, Text, b, s
 from .seed_data import CITIES
 from .views_blocks import counts, notes_block, tags_block, users_by_id
 from .visibility import (
@@ -247,49 +247,98 @@ def _as_dicts(rows: Sequence[RowLike]) -> Sequence[RowLike]:
 
 def doc_records(
     ctx: Ctx, rows: Sequence[RowLike], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x"
-) -> list[dict]:
+) -> Plain:
     """List records for many ``docs`` rows, with each optional block fetched once for all rows.
 
     Always: ``doc_id, title, media, license, safety``, ``owner{user_id, username}`` and one
     ``thumb``. ``extra`` (docs/protocol.md §6.4): ``owner`` (adds realname/alias/is_pro),
     ``dates``, ``count``, ``license``, ``medias``, ``geo`` (docs with a location), ``original``
     (owner or downloadable licence), ``md5``, ``link``.
+
+    The records follow the payload conventions by construction (every leaf a ``str``), so
+    they come back as a :class:`~ipernity_nb.sandbox.registry.Plain` list the JSON renderer
+    does not re-check. One loop builds them (the blocks' helpers, inlined: a page of 100 is
+    ~1500 blocks); the ``docs`` columns read are NOT NULL but ``lat``/``lng`` (schema.sql), so
+    ``str()`` is :func:`s` for them.
     """
     extra = set(extra)
     rows = _as_dicts(rows)
-    ids = [int(r["doc_id"]) for r in rows]
     full_owner = "owner" in extra
+    want_link, want_md5, want_dates = "link" in extra, "md5" in extra, "dates" in extra
+    want_count, want_geo = "count" in extra, "geo" in extra
+    want_medias, want_original = "medias" in extra, "original" in extra
     owners = users_by_id(ctx.db, (int(r["owner_id"]) for r in rows))
-    # one owner block per member on the page, copied per record (owners repeat; issue 8)
+    # one owner block per member on the page, shared by that member's records (payload trees
+    # are rendered, never changed, once built)
     owner_blocks = {oid: _owner_block(u, oid, full_owner) for oid, u in owners.items()}
-    page_counts = counts(ctx.db, ids) if "count" in extra else {}
-    out = []
+    page_counts = counts(ctx.db, [int(r["doc_id"]) for r in rows]) if want_count else {}
+    base, viewer = ctx.base_url, ctx.user_id
+    label = thumbsize if thumbsize in LABELS else "75x"
+    out = Plain()
     for r in rows:
+        doc_id, owner_id = int(r["doc_id"]), int(r["owner_id"])
         rec: dict[str, Any] = {
-            "doc_id": s(r["doc_id"]),
-            "title": s(r["title"]),
-            "media": s(r["media"]),
-            "license": s(r["license"]),
-            "safety": s(r["safety"]),
+            "doc_id": str(doc_id),
+            "title": r["title"],  # TEXT NOT NULL columns come back as str
+            "media": r["media"],
+            "license": str(r["license"]),
+            "safety": str(r["safety"]),
         }
-        if "link" in extra:
-            rec["link"] = doc_link(ctx, r)
-        if "md5" in extra:
-            rec["md5"] = s(r["md5"])
-        owner_id = int(r["owner_id"])
+        if want_link:
+            rec["link"] = f"{base}/doc/{owner_id}/{doc_id}"
+        if want_md5:
+            rec["md5"] = str(r["md5"])
         ob = owner_blocks.get(owner_id)
-        rec["owner"] = dict(ob) if ob is not None else _owner_block(None, owner_id, full_owner)
-        rec["thumb"] = thumb_block(ctx, r, thumbsize)
-        if "dates" in extra:
-            rec["dates"] = _dates(r)
-        if "count" in extra:
-            rec["count"] = _count_block(r, page_counts[int(r["doc_id"])])
-        if "geo" in extra and (g := _geo(r)) is not None:
-            rec["geo"] = g
-        if "medias" in extra and (m := medias_list(ctx, r)):
-            rec["medias"] = {"media": m}
-        if "original" in extra and _can_download(ctx, r):
-            rec["original"] = _original(ctx, r)
+        rec["owner"] = ob if ob is not None else _owner_block(None, owner_id, full_owner)
+        w, h = int(r["w"] or 0), int(r["h"] or 0)
+        if not (w and h):
+            w, h = _ICON
+        tw, th = thumb_dims(w, h, label)
+        secret, farm = r["secret"], int(r["farm"])
+        thumb_url = media_url(base, doc_id, secret, label, "jpg", farm)
+        rec["thumb"] = {"label": label, "ext": "jpg", "w": str(tw), "h": str(th), "url": thumb_url}
+        if want_dates:
+            last_comment = str(r["last_comment_at"])
+            rec["dates"] = {
+                "posted_at": str(r["posted_at"]),
+                "created": r["created"],
+                "modified_at": str(r["modified_at"]),
+                "replaced_at": str(r["replaced_at"]),
+                "comment_at": last_comment,
+                "last_comment_at": last_comment,
+                "last_update_at": str(r["last_update_at"]),
+            }
+        if want_count:
+            c = page_counts[doc_id]
+            rec["count"] = {
+                "visits": str(r["visits"]),
+                "faves": str(c["faves"]),
+                "comments": str(c["comments"]),
+                "notes": str(c["notes"]),
+                "tags": str(c["tags"]),
+                "albums": str(c["albums"]),
+                "groups": str(c["groups"]),
+                "last_visit": str(c["last_visit"]),
+            }
+        if want_geo and (lat := r["lat"]) is not None and (lng := r["lng"]) is not None:
+            rec["geo"] = {"lat": str(lat), "lng": str(lng), "accuracy": str(r["geo_accuracy"])}
+        media = rec["media"]
+        if want_medias and (media == "video" or media == "audio"):
+            rec["medias"] = {"media": medias_list(ctx, r)}
+        if want_original and (viewer == owner_id or r["license"] in _FREE_LICENSES):
+            ext = r["ext"]
+            orig = {
+                "ext": ext,
+                "w": str(r["w"]),
+                "h": str(r["h"]),
+                "bytes": str(r["bytes"]),
+                "filename": r["filename"],
+                # the thumbnail's URL with another "label.ext" ending (media.media_url's layout)
+                "url": f"{thumb_url[: -len(label) - 4]}original.{ext}",
+            }
+            if media == "video" or media == "audio":
+                orig["length"] = str(r["length"])
+            rec["original"] = orig
         out.append(rec)
     return out
 

@@ -57,6 +57,7 @@ _RECORD_COLUMNS = (
     "doc_id, owner_id, title, media, license, safety, md5, secret, farm, w, h, ext, bytes, filename, length, "
     "posted_at, created, modified_at, replaced_at, last_comment_at, last_update_at, visits, lat, lng, geo_accuracy"
 )
+_RECORD_NAMES = tuple(c.strip() for c in _RECORD_COLUMNS.split(","))
 _FLOAT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)")
 
 
@@ -152,10 +153,12 @@ def _page(ctx: Ctx, where: str, args: list, order: str, order_args: list) -> tup
     )
     total = len(ids)
     wanted = list(ids[(page - 1) * per_page : page * per_page])
-    rows = []
+    rows: list[dict] = []
     if wanted:
-        got = ctx.db.execute(f"SELECT {_RECORD_COLUMNS} FROM docs WHERE doc_id IN ({in_marks(wanted)})", wanted)
-        by_id = {r["doc_id"]: r for r in got}
+        cur = ctx.db.cursor()
+        cur.row_factory = None  # plain tuples, zipped into the dicts records read (no sqlite3.Row)
+        got = cur.execute(f"SELECT {_RECORD_COLUMNS} FROM docs WHERE doc_id IN ({in_marks(wanted)})", wanted)
+        by_id = {r[0]: dict(zip(_RECORD_NAMES, r, strict=True)) for r in got}
         rows = [by_id[i] for i in wanted]
     pages = (total + per_page - 1) // per_page
     return rows, {"total": str(total), "page": str(page), "per_page": str(per_page), "pages": str(pages)}
