@@ -142,7 +142,7 @@ def medias_list(ctx: Ctx, row: RowLike) -> list[dict[str, str]]:
 
 def _original(ctx: Ctx, row: RowLike) -> dict[str, str]:
     url = media_url(ctx.base_url, int(row["doc_id"]), row["secret"], "original", row["ext"], int(row["farm"]))
-    # NOT NULL columns (schema.sql): str() is s() for them, without the None/bool checks (issue 8)
+    # NOT NULL columns (schema.sql): str() is s() for them, without the None/bool checks
     out = {
         "ext": str(row["ext"]),
         "w": str(row["w"]),
@@ -161,7 +161,7 @@ def _can_download(ctx: Ctx, row: RowLike) -> bool:
 
 
 def _dates(row: RowLike) -> dict[str, str]:
-    last_comment = str(row["last_comment_at"])  # NOT NULL columns: str() is s() (issue 8)
+    last_comment = str(row["last_comment_at"])  # NOT NULL columns: str() is s()
     return {
         "posted_at": str(row["posted_at"]),
         "created": str(row["created"]),
@@ -215,7 +215,7 @@ def _geo_full(row: RowLike) -> dict[str, str] | None:
 
 
 def _count_block(row: RowLike, c: Mapping[str, int]) -> dict[str, str]:
-    return {  # counts are ints, visits NOT NULL: str() is s() for them (issue 8)
+    return {  # counts are ints, visits NOT NULL: str() is s() for them
         "visits": str(row["visits"]),
         "faves": str(c["faves"]),
         "comments": str(c["comments"]),
@@ -241,7 +241,7 @@ def _owner_block(u: RowLike | None, owner_id: int, full: bool) -> dict[str, str]
 
 def _as_dicts(rows: Sequence[RowLike]) -> Sequence[RowLike]:
     """``sqlite3.Row`` s as dicts: a Row finds a column by comparing names one by one, and a
-    record reads ~30 columns (issue 8: a third of the record building went there)."""
+    record reads ~30 columns (a third of the record building went there)."""
     return [dict(zip(r.keys(), r, strict=True)) if type(r) is sqlite3.Row else r for r in rows]
 
 
@@ -257,9 +257,8 @@ def doc_records(
 
     The records follow the payload conventions by construction (every leaf a ``str``), so
     they come back as a :class:`~ipernity_nb.sandbox.registry.Plain` list the JSON renderer
-    does not re-check. One loop builds them (the blocks' helpers, inlined: a page of 100 is
-    ~1500 blocks); the ``docs`` columns read are NOT NULL but ``lat``/``lng`` (schema.sql), so
-    ``str()`` is :func:`s` for them.
+    does not re-check. The ``docs`` columns read are NOT NULL but ``lat``/``lng``
+    (schema.sql), so ``str()`` is :func:`s` for them, and TEXT columns are ``str`` already.
     """
     extra = set(extra)
     rows = _as_dicts(rows)
@@ -298,47 +297,16 @@ def doc_records(
         thumb_url = media_url(base, doc_id, secret, label, "jpg", farm)
         rec["thumb"] = {"label": label, "ext": "jpg", "w": str(tw), "h": str(th), "url": thumb_url}
         if want_dates:
-            last_comment = str(r["last_comment_at"])
-            rec["dates"] = {
-                "posted_at": str(r["posted_at"]),
-                "created": r["created"],
-                "modified_at": str(r["modified_at"]),
-                "replaced_at": str(r["replaced_at"]),
-                "comment_at": last_comment,
-                "last_comment_at": last_comment,
-                "last_update_at": str(r["last_update_at"]),
-            }
+            rec["dates"] = _dates(r)
         if want_count:
-            c = page_counts[doc_id]
-            rec["count"] = {
-                "visits": str(r["visits"]),
-                "faves": str(c["faves"]),
-                "comments": str(c["comments"]),
-                "notes": str(c["notes"]),
-                "tags": str(c["tags"]),
-                "albums": str(c["albums"]),
-                "groups": str(c["groups"]),
-                "last_visit": str(c["last_visit"]),
-            }
-        if want_geo and (lat := r["lat"]) is not None and (lng := r["lng"]) is not None:
-            rec["geo"] = {"lat": str(lat), "lng": str(lng), "accuracy": str(r["geo_accuracy"])}
+            rec["count"] = _count_block(r, page_counts[doc_id])
+        if want_geo and (g := _geo(r)) is not None:
+            rec["geo"] = g
         media = rec["media"]
         if want_medias and (media == "video" or media == "audio"):
             rec["medias"] = {"media": medias_list(ctx, r)}
         if want_original and (viewer == owner_id or r["license"] in _FREE_LICENSES):
-            ext = r["ext"]
-            orig = {
-                "ext": ext,
-                "w": str(r["w"]),
-                "h": str(r["h"]),
-                "bytes": str(r["bytes"]),
-                "filename": r["filename"],
-                # the thumbnail's URL with another "label.ext" ending (media.media_url's layout)
-                "url": f"{thumb_url[: -len(label) - 4]}original.{ext}",
-            }
-            if media == "video" or media == "audio":
-                orig["length"] = str(r["length"])
-            rec["original"] = orig
+            rec["original"] = _original(ctx, r)
         out.append(rec)
     return out
 

@@ -151,10 +151,10 @@ def _options(ctx: Ctx) -> dict[str, Any]:
         o["created"] = d if len(d) > 10 else d + " 00:00:00"
     o["keywords"] = split_keywords(ctx.text("keywords"))
     members = []
-    for v in ctx.items("member_ids"):
+    for who in ctx.items("member_ids"):
         row = ctx.db.execute(
             "SELECT user_id FROM users WHERE (user_id = ? OR username = ?) AND is_closed = 0",
-            (int(v) if v.isdigit() else -1, v),
+            (int(who) if who.isdigit() else -1, who),
         ).fetchone()
         if row is not None and row[0] not in members:
             members.append(int(row[0]))
