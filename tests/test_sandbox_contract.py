@@ -379,6 +379,27 @@ def test_contract(world, method):
         assert allowed <= gone, f"{method} ({fmt}) now answers {sorted(allowed - gone)}: update the table"
 
 
+def _wrappers(value: Any) -> list[dict]:
+    """Every object of an answer that carries ``per_page`` (a page wrapper)."""
+    if isinstance(value, list):
+        return [w for v in value for w in _wrappers(v)]
+    if not isinstance(value, dict):
+        return []
+    own = [value] if "per_page" in value else []
+    return own + [w for v in value.values() for w in _wrappers(v)]
+
+
+@pytest.mark.parametrize("method", [m for m in catalog.method_names() if catalog.get(m).param("page")])
+def test_every_paged_list_carries_pages(world, method):
+    """A live uploader reads ``int(albums["pages"])`` on every connection: every paged list has it."""
+    seed, clients = world
+    answer = call(clients["json"], method, **ARGS[method](seed), per_page=2)
+    wrappers = _wrappers(answer)
+    assert wrappers, f"{method} answered no page wrapper"
+    for w in wrappers:
+        assert int(w["pages"]) == -(-int(w["total"]) // int(w["per_page"])), w
+
+
 def test_divergence_table_names_catalog_methods():
     table = divergences()
     assert table, "docs/sandbox-divergences.md has no contract table"
