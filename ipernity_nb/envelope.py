@@ -28,7 +28,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from .errors import ServerError, error_for
-from .shapes import is_list
+from .shapes import is_item_list, is_list
 
 __all__ = ["FORMATS", "parse", "xml_to_dict"]
 
@@ -99,7 +99,7 @@ def _element(el: Element) -> str | dict:
             counts[child.tag] = counts.get(child.tag, 0) + 1
         for child in children:
             value = _element(child)
-            if counts[child.tag] > 1 or is_list(el.tag, child.tag):
+            if counts[child.tag] > 1 or is_list(el.tag, child.tag) or is_item_list(el.tag, child.tag, child.attrib):
                 out.setdefault(child.tag, []).append(value)
             else:
                 out[child.tag] = value

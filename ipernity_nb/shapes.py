@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["LIST_PAIRS", "is_list"]
+from collections.abc import Mapping
+
+__all__ = ["ITEM_PAIRS", "LIST_PAIRS", "is_item_list", "is_list"]
 
 #: (parent element, child element) pairs whose child is a list although not a plural.
 LIST_PAIRS = frozenset(
@@ -37,3 +39,19 @@ LIST_PAIRS = frozenset(
 def is_list(parent: str, child: str) -> bool:
     """Whether ``child`` elements under ``parent`` always form a list."""
     return parent == child + "s" or (parent, child) in LIST_PAIRS
+
+
+#: Bulk writes whose per-item list is named in the plural (group.docs.remove and
+#: album.docs.setList answer ``docs[]``, docs/sandbox-divergences.md), while the same pair
+#: is the page wrapper of group.docs.getList and album.docs.getList: an item carries ``doc_id``.
+ITEM_PAIRS = frozenset({("album", "docs"), ("group", "docs")})
+
+
+def is_item_list(parent: str, child: str, attrs: Mapping[str, str]) -> bool:
+    """Whether a ``child`` element with these attributes is one item of a per-item list.
+
+    Example:
+        >>> is_item_list("group", "docs", {"doc_id": "1"}), is_item_list("group", "docs", {"total": "3"})
+        (True, False)
+    """
+    return (parent, child) in ITEM_PAIRS and "doc_id" in attrs

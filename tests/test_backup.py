@@ -6,11 +6,13 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import requests
+from shifted_clock import ShiftedClock
 
 from ipernity_nb import Client
 from ipernity_nb.backup import BackupSummary, backup, read_index
@@ -18,10 +20,20 @@ from ipernity_nb.errors import ParameterError
 from ipernity_nb.sandbox import Sandbox
 from ipernity_nb.sandbox.media import image_png
 
+#: The clock of this module's own sandbox: "one second later" without sleeping.
+CLOCK = ShiftedClock()
+
 
 @pytest.fixture(scope="module")
-def account(sandbox: Sandbox, demo_app: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def own_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(seed="empty", clock=CLOCK) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def account(own_sandbox: Sandbox, demo_app: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A fresh PRO member with 6 uploaded photos, a comment, keywords and an album in a chosen order."""
+    sandbox = own_sandbox
     name = "bk_" + uuid.uuid4().hex[:10]
     user = sandbox.create_user(name, "pw", is_pro=True)
     token = sandbox.issue_token(demo_app["api_key"], name, {"doc": "delete"})
@@ -161,7 +173,7 @@ def test_incremental_run_fetches_only_the_changed_doc(account: dict, tmp_path: P
     assert (s.fetched, s.downloaded, s.skipped, s.bytes) == (0, 0, 6, 0)
     assert "doc.get" not in set(client.calls.method)
 
-    time.sleep(1.1)  # last_update_at has a one-second resolution, as on the live service
+    CLOCK.advance(1.1)  # last_update_at has a one-second resolution, as on the live service
     changed = ids[2]
     client.call("doc.set", doc_id=changed, title="renamed")
     client.clear_calls()
@@ -176,7 +188,7 @@ def test_incremental_run_fetches_only_the_changed_doc(account: dict, tmp_path: P
 def test_a_replaced_original_is_downloaded_again(account: dict, tmp_path: Path) -> None:
     client, target = account["client"], account["ids"][4]
     backup(client, tmp_path)
-    time.sleep(1.1)  # replaced_at, like last_update_at, ticks in whole seconds
+    CLOCK.advance(1.1)  # replaced_at, like last_update_at, ticks in whole seconds
     new = tmp_path / "new.png"
     new.write_bytes(image_png(777, 50, 40))
     client.upload(new, replace=target)
@@ -253,7 +265,7 @@ def test_a_client_read_cache_does_not_hide_changes(account: dict, tmp_path: Path
     archive = tmp_path / "archive"
     cached.frame("doc.getList", user_id=account["user_id"], extra="dates")  # warm the cache with the old listing
     backup(cached, archive)
-    time.sleep(1.1)
+    CLOCK.advance(1.1)
     changed = account["ids"][0]
     plain.call("doc.set", doc_id=changed, title="renamed again")
     s = backup(cached, archive)

@@ -208,10 +208,10 @@ def test_frame_all_pages_gets_every_record(client, capsys):
         client.frame("doc.search", pages=0)
 
 
-def test_walk_count_only_list_without_pages(client):
-    # album.getList answers count/total but no pages (docs/protocol.md §2.4)
+def test_walk_album_list_with_pages(client):
+    # album.getList carries pages like live (the 2014 sample of docs/protocol.md §2.4 omits it)
     first = client.call("album.getList", user_id=284001, per_page=3)["albums"]
-    assert "pages" not in first
+    assert int(first["pages"]) == -(-int(first["total"]) // 3)
     records = list(client.walk("album.getList", user_id=284001, per_page=3))
     assert len(records) == int(first["total"])
     assert len({r["album_id"] for r in records}) == len(records)

@@ -48,11 +48,13 @@ def test_album_get_not_found(w, album_id):
     assert w.err("album.get", album_id=album_id) == (1, "Album not found")
 
 
-def test_album_getlist_shape_count_without_pages(w):
+def test_album_getlist_shape_count_and_pages(w):
     albums = w.both("album.getList", user_id=ALICE)["albums"]
     assert ids(albums["album"]) == [120003, 120001]  # 120002 holds only a private doc
     assert albums["total"] == "2" and albums["count"] == "2" and albums["per_page"] == "100"
-    assert "pages" not in albums and "can" not in albums  # §2.4 quirk; can.create for the owner only
+    # pages although the 2014 sample omits it: live uploaders read int(albums["pages"])
+    assert albums["pages"] == "1" and "can" not in albums  # can.create for the owner only
+    assert w.ok("album.getList", user_id=ALICE, per_page=1)["albums"]["pages"] == "2"
     assert albums["thumbsize"] == "75x"
     rec = albums["album"][1]
     assert set(rec) >= {"album_id", "link", "title", "dates", "count", "cover", "can", "permissions", "visibility"}

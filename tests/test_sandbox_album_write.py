@@ -150,6 +150,15 @@ def test_album_docs_remove_and_last_doc_destroys_album(w):
 def test_album_docs_setlist(w):
     got = w.ok("album.docs.setList", as_="alice", album_id=120001, doc_ids="5000003,5000001,5000011", cover_id=5000001)
     assert got["album"]["total"] == "2" and got["album"]["cover_id"] == "5000001" and got["album"]["skipped"] == "1"
+    # per-doc flags under "docs" (album.docs.add uses "doc"), as live clients read them
+    assert [(d["doc_id"], d["added"]) for d in got["album"]["docs"]] == [
+        ("5000003", "0"),
+        ("5000001", "0"),
+        ("5000011", "0"),
+    ]
+    again = w.ok("album.docs.setList", as_="alice", album_id=120001, doc_ids="5000001", cover_id=5000001, fmt="xml")
+    assert again["album"]["docs"] == [{"doc_id": "5000001", "added": "0", "error": "0"}]
+    assert w.ok("album.docs.setList", as_="alice", album_id=120001, doc_ids="5000003,5000001", cover_id=5000001)
     docs = w.ok("album.docs.getList", as_="alice", album_id=120001)["album"]["docs"]["doc"]
     assert [d["doc_id"] for d in docs] == ["5000003", "5000001"]
     assert w.err("album.docs.setList", as_="alice", album_id=120001, doc_ids="5000005", cover_id=5000001) == (

@@ -32,6 +32,7 @@ from docworld import (
     ids,
 )
 
+from ipernity_nb.envelope import parse
 from ipernity_nb.sandbox import Sandbox
 
 OLGA_ALL = [PUB, FAM, FRI, FF, PRIV, VID, AUD]  # newest first
@@ -187,6 +188,7 @@ def test_get_caller_blocks_and_extras(w):
     assert d["can"]["fave"] == "1" and d["can"]["comment"] == "1" and d["can"]["tag"] == "1"
     assert d["md5"] == MD5_PUB
     assert (float(d["geo"]["lat"]), float(d["geo"]["lng"])) == PARIS
+    assert (d["geo"]["location"], d["geo"]["loc_id"]) == ("Paris, FR", "1")  # the nearest demo town
     tags = d["tags"]["tag"]
     assert d["tags"]["total"] == "4"
     assert [t["keyword"] for t in tags if t["type"] == "keyword"] == ["paris", "sunset", "seine"]
@@ -392,7 +394,14 @@ def test_check_md5(w):
     out = w.ok("doc.checkMD5", as_="olga", md5=f"{MD5_PUB},{'f' * 32},junk")["docs"]
     assert out["count"] == "3" and out["found"] == "1"
     assert out["doc"][0] == {"md5": MD5_PUB, "found": "1", "doc_id": str(PUB)}
-    assert out["doc"][2]["found"] == "0"
+    # a sum with no doc still carries doc_id ("0"): live clients read doc_id on every item and
+    # call doc.get with it, catching the API error; note readers test found
+    assert out["doc"][1] == {"md5": "f" * 32, "found": "0", "doc_id": "0"}
+    assert out["doc"][2] == {"md5": "junk", "found": "0", "doc_id": "0"}
+    for item in out["doc"][1:]:
+        assert w.err("doc.get", as_="olga", doc_id=item["doc_id"]) == (1, "Document not found")
+    xml = parse(w.raw("doc.checkMD5", "olga", "xml", md5="f" * 32).content, "xml", "doc.checkMD5")["docs"]
+    assert xml["doc"] == [{"md5": "f" * 32, "found": "0", "doc_id": "0"}] and xml["found"] == "0"
     assert w.ok("doc.checkMD5", as_="sam", md5=MD5_PUB)["docs"]["found"] == "0"  # only one's own docs
 
 
@@ -409,7 +418,11 @@ def test_comments_reads(w):
     assert w.err("doc.comments.get", comment_id=700004) == (1, "Comment not found")
     assert w.ok("doc.comments.get", as_="fanny", comment_id=700004)["comment"]["content"] == "Family only comment"
     root = w.xml("doc.comments.getList", doc_id=PUB)
-    assert root.find("comments/comment").text == "Lovely colours"
+    # the text is a <content> child element (comments.comment.content, a text element)
+    assert root.find("comments/comment").text is None
+    assert root.find("comments/comment/content").text == "Lovely colours"
+    reply = w.xml("doc.comments.get", as_="olga", comment_id=700002).find("comment")
+    assert reply.find("parent/content").text == "Lovely colours" and reply.find("content").text
 
 
 def test_doc_tags_getlist(w):

@@ -120,7 +120,10 @@ def test_delete(w):
     assert w.err("doc.delete", "sam", "POST", doc_id=VID) == (1, "Document not found")
     assert w.post("doc.delete", doc_id=VID)["api"]["status"] == "ok"
     assert w.err("doc.get", "olga", doc_id=VID) == (1, "Document not found")
-    assert w.sql("SELECT COUNT(*) FROM albums WHERE album_id = 800002") == [(0,)]  # emptied album destroyed
+    # the emptied album stays (album.docs.remove alone destroys it): a live cleanup deletes docs, then albums
+    assert w.sql("SELECT cover_id FROM albums WHERE album_id = 800002") == [(None,)]
+    assert w.ok("album.get", as_="olga", album_id=800002)["album"]["count"]["docs"] == "0"
+    assert w.post("album.delete", album_id=800002)["api"]["status"] == "ok"
     assert w.sql("SELECT COUNT(*) FROM grp_docs WHERE doc_id = ?", (VID,)) == [(0,)]
     w.post("doc.delete", doc_id=PUB)  # the cover of album 800001 moves to FAM
     assert w.sql("SELECT cover_id FROM albums WHERE album_id = 800001") == [(FAM,)]

@@ -40,6 +40,9 @@ def test_homepage_most_faved_photos(w):
     out = w.ok("explore.docs.homepage", extra="owner")
     assert ids(out) == [PUB, SAMDOC]
     assert out["docs"]["count"] == "2" and out["docs"]["doc"][0]["owner"]["username"] == "olga"
+    # a paged list carries its pages (the 2014 sample shows only count)
+    page = w.ok("explore.docs.homepage", per_page=1, page=2)["docs"]
+    assert (page["total"], page["page"], page["pages"], page["count"]) == ("2", "2", "2", "1")
 
 
 def test_groups_random(w):

@@ -40,7 +40,8 @@ def test_group_get_anonymous_and_member(w):
 
 def test_group_getlist_caller_default_and_private_groups(w):
     mine = w.both("group.getList", as_="bob")["groups"]
-    assert sorted(gids(mine)) == [7001, 7002, 7003] and "pages" not in mine and mine["count"] == "3"
+    assert sorted(gids(mine)) == [7001, 7002, 7003] and mine["pages"] == "1" and mine["count"] == "3"
+    assert w.ok("group.getList", as_="bob", per_page=2)["groups"]["pages"] == "2"
     assert sorted(gids(w.ok("group.getList", user_id=BOB)["groups"])) == [7001, 7003]  # private hidden
     assert gids(w.ok("group.getList", user_id=ALICE, per_page=2)["groups"]) == [7005, 7004]
     assert w.err("group.getList") == (1, "User not found")

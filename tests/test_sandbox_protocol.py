@@ -370,7 +370,8 @@ def test_malformed_values_never_500(api, token_for, name):
     text=st.text(max_size=40),
 )
 def test_render_xml_well_formed_for_any_text(key, attr, text):
-    from ipernity_nb.sandbox.render import _ILLEGAL, render_ok
+    from ipernity_nb.sandbox.registry import XML_ILLEGAL as _ILLEGAL
+    from ipernity_nb.sandbox.render import render_ok
 
     body, _ = render_ok({key: {"a": attr, "t": Text(text), "item": [{"content": text}]}}, "xml")
     root = ET.fromstring(body)  # never raises

@@ -9,8 +9,8 @@ a revoked one included), closed account (108), permission (110). Every call with
 existing key is counted for the key's statistics (sandbox/appstats.py). Handlers only
 ever see well-formed credentials; they run inside a transaction so a failed write changes
 nothing, and any exception they raise becomes API error 500, never an HTTP 500.
-Besides the sandbox configuration, ``ctx.config`` carries ``"files"`` (the multipart file
-parts by field name, werkzeug ``FileStorage``; ``file`` for uploads) and ``"remote_addr"``.
+The request's file parts and client address are ``Ctx`` fields; ``ctx.config`` is the
+sandbox's configuration; ``ctx.now`` comes from the state's injectable clock.
 Before those checks come the switches of ``self.faults`` (sandbox/faults.py): injected
 faults and maintenance (501) first, then the client IP quota (113); the application quota
 (112) follows the key checks. Async uploads that became ready are processed before a call.
@@ -215,7 +215,7 @@ class SandboxApp:
         # application quota (112) only calls with a valid key (it is per api_key), right after
         # 100/101. Both answer an HTTP 200 envelope plus Retry-After, as the live service does.
         if self.faults.quota:
-            _refuse_over(self.faults.check_ip(request.remote_addr or ""))
+            _refuse_over(self.faults.check_ip(request.remote_addr or "", self.state.clock()))
         params = self.params(request)
         oauth = None
         if "HTTP_AUTHORIZATION" in request.environ or "oauth_consumer_key" in params:  # cheap pre-check
@@ -248,7 +248,7 @@ class SandboxApp:
         if app["allowed_ips"] and not ip_allowed(app["allowed_ips"], request.remote_addr or ""):
             raise Fault(111, _label(111))
         if self.faults.quota:
-            _refuse_over(self.faults.check_app(key))
+            _refuse_over(self.faults.check_app(key, self.state.clock()))
         if fmt not in _FORMATS:
             raise Fault(102, _label(102))
         method = catalog.methods().get(name)
@@ -275,7 +275,7 @@ class SandboxApp:
             self.site.purge_due(int(time.time()))
         if self.uploads_pending:  # async uploads whose ready_at passed become docs before any read
             with self._uploads_lock:
-                self.uploads_pending = _upload.process_due(self.state, int(time.time()))
+                self.uploads_pending = _upload.process_due(self.state, self.state.now())
         try:
             with self.state.transaction(write=write) as db:
                 ctx = Ctx(
@@ -286,8 +286,10 @@ class SandboxApp:
                     user=user,
                     perms=perms,
                     base_url=self.base_url(request),
-                    now=int(time.time()),
-                    config={**self.config, "files": files, "remote_addr": request.remote_addr or ""},
+                    now=self.state.now(),
+                    files=files,
+                    remote_addr=request.remote_addr or "",
+                    config=self.config,
                 )
                 payload = fn(ctx)
             if name in _UPLOADS:

@@ -11,7 +11,8 @@ Payload conventions, so that JSON and XML render from one structure (docs/protoc
 * every scalar is a ``str`` (use :func:`s` / :func:`b`): ``"1"``/``"0"`` for flags, Unix
   seconds for times;
 * inside an object, a plain ``str`` is an XML *attribute*; a :class:`Text` value is a child
-  element holding text (``description``); the key ``"content"`` is the element's own text;
+  element holding text (``description``, and a comment's ``content``); the key ``"content"``
+  with a plain ``str`` is the element's own text (a note's);
 * a ``list`` of dicts is a repeated child element and always a JSON array, even with one
   item; an empty list is *omitted* from the payload (the live service drops the key);
 * a top-level ``str`` value (``hello``, ``echo``, ``ticket``) is a text element.
@@ -25,19 +26,39 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from ..catalog import Method
 
-__all__ = ["HANDLERS", "Ctx", "Fault", "Text", "b", "handler", "not_emulated", "s"]
+__all__ = [
+    "HANDLERS",
+    "XML_ILLEGAL",
+    "Ctx",
+    "Fault",
+    "Plain",
+    "RowLike",
+    "Text",
+    "b",
+    "clean_text",
+    "handler",
+    "next_id",
+    "not_emulated",
+    "s",
+]
+
+#: A database row or a dict of its columns: both are read as ``row["column"]``.
+RowLike: TypeAlias = "sqlite3.Row | Mapping[str, Any]"
 
 HANDLERS: dict[str, Callable[[Ctx], dict]] = {}
 #: Catalog methods deliberately not emulated, with the reason (shown in the coverage table).
 NOT_EMULATED: dict[str, str] = {}
 
 _INT = re.compile(r"^\s*-?\d+")
+#: Characters XML 1.0 cannot carry at all, even escaped (C0 controls but tab/newline, NUL,
+#: lone surrogates, U+FFFE/U+FFFF): dropped from text on the way in (:func:`clean_text`).
+XML_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: SQLite integers are 64-bit: larger numbers are clamped so they meet "not found", not a 500.
 _I64 = (-(2**63), 2**63 - 1)
 
@@ -48,6 +69,17 @@ def _clamp(n: int) -> int:
 
 class Text(str):
     """A string rendered as a child element with text in XML (plain string in JSON)."""
+
+    __slots__ = ()
+
+
+class Plain(list):
+    """A list whose items already follow the payload conventions (strings, dicts and lists of
+    them, no ``None``): JSON rendering encodes it as it is, without checking every value.
+
+    :func:`~ipernity_nb.sandbox.views.doc_records` returns one: a page of 100 records holds
+    ~4000 strings, and checking them was a third of the JSON rendering.
+    """
 
     __slots__ = ()
 
@@ -67,9 +99,25 @@ class Fault(Exception):
         self.http_status = http_status
 
 
+def clean_text(value: str) -> str:
+    r"""Text as the sandbox stores and compares it: one rule for every parameter a handler reads.
+
+    Line ends become ``\n`` and characters XML cannot carry are dropped, so what is stored
+    answers the same in JSON and XML (an XML parser would turn ``\r\n`` into ``\n`` and cannot
+    read a NUL), and a search for a NUL is a search for nothing, never for everything.
+
+    Example:
+        >>> clean_text("a\x00b\r\nc\ufffe")
+        'ab\nc'
+    """
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return XML_ILLEGAL.sub("", value)
+
+
 def s(value: object) -> str:
     """Any scalar as the API emits it: a string; ``None`` becomes ``""``."""
-    t = type(value)  # exact-type fast paths: a 100-doc page makes ~3000 calls (issue 8)
+    t = type(value)  # exact-type fast paths: a 100-doc page makes ~3000 calls
     if t is str:
         return value  # type: ignore[return-value]
     if t is int:
@@ -84,6 +132,19 @@ def s(value: object) -> str:
 def b(value: object) -> str:
     """A flag as ``"1"``/``"0"``."""
     return "1" if value else "0"
+
+
+def next_id(db: sqlite3.Connection, table: str, column: str, *, floor: int = 0, first: int = 1) -> int:
+    """A fresh id for ``table``: above every id it ever held, deleted ones included, and ``floor``.
+
+    ``first`` is the id of a table that never held a row. The tables users see ids of are
+    ``AUTOINCREMENT`` (schema.sql), so ``sqlite_sequence`` remembers the largest id ever
+    inserted; ``MAX(column)`` covers a database file created before that.
+    """
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+    top = db.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0]
+    highest = max(int(seq[0]) if seq else 0, int(top))
+    return max(highest + 1 if highest else first, floor + 1)
 
 
 def handler(name: str, *, replace: bool = False) -> Callable[[Callable[[Ctx], dict]], Callable[[Ctx], dict]]:
@@ -105,11 +166,15 @@ def not_emulated(name: str, reason: str) -> None:
 
 @dataclass
 class Ctx:
-    """Everything a handler may use. ``params`` are the raw strings received.
+    """Everything a handler may use: the request's data as fields, the sandbox's settings in ``config``.
 
-    ``user`` is the token's user row (``None`` when anonymous); ``perms`` the token's rights
-    per scope (``{}`` when anonymous); ``base_url`` the site root used to build media and
-    page URLs (``http://127.0.0.1:PORT``); ``now`` the request time in Unix seconds.
+    ``params`` are the raw strings received (read them through :meth:`text`, :meth:`integer`,
+    :meth:`flag`, :meth:`items`); ``user`` is the token's user row (``None`` when anonymous);
+    ``perms`` the token's rights per scope (``{}`` when anonymous); ``base_url`` the site root
+    used to build media and page URLs (``http://127.0.0.1:PORT``); ``now`` the request time
+    in Unix seconds, from the sandbox's clock (``State.clock``); ``files`` the multipart file
+    parts by field name (werkzeug ``FileStorage``; ``file`` for uploads); ``remote_addr`` the
+    client's address; ``config`` the sandbox's tunables (``frob_ttl``, ``upload_delay`` …).
     """
 
     db: sqlite3.Connection
@@ -120,7 +185,9 @@ class Ctx:
     perms: dict[str, str]
     base_url: str
     now: int
-    config: dict[str, Any] = field(default_factory=dict)
+    files: Mapping[str, Any] = field(default_factory=dict)
+    remote_addr: str = ""
+    config: Mapping[str, Any] = field(default_factory=dict)
 
     # --- typed parameter access. Malformed numbers read like PHP's intval: the longest
     # leading integer, else the default, so bad input meets "not found", never a traceback.
@@ -132,52 +199,53 @@ class Ctx:
     def has(self, name: str) -> bool:
         return self.params.get(name, "") != ""
 
-    def str(self, name: str, default: str = "") -> str:
+    def text(self, name: str, default: str = "") -> str:
+        """The parameter as text, after :func:`clean_text` (``default`` when absent)."""
         v = self.params.get(name)
-        return default if v is None else v
+        return default if v is None else clean_text(v)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def integer(self, name: str, default: int | None = None) -> int | None:
         v = self.params.get(name)
         if v is None or v == "":
             return default
         m = _INT.match(v)
         return _clamp(int(m.group())) if m else default
 
-    def bool(self, name: str, default: bool = False) -> bool:
-        v = self.int(name)
+    def flag(self, name: str, default: bool = False) -> bool:
+        v = self.integer(name)
         return default if v is None else v != 0
 
-    def list(self, name: str) -> list[str]:
+    def items(self, name: str) -> list[str]:
         """A comma list, trimmed, empty items dropped."""
-        return [x.strip() for x in self.params.get(name, "").split(",") if x.strip()]
+        return [x.strip() for x in clean_text(self.params.get(name, "")).split(",") if x.strip()]
 
     def ints(self, name: str) -> list[int]:
         out = []
-        for x in self.list(name):
+        for x in self.items(name):
             m = _INT.match(x)
             if m:
                 out.append(_clamp(int(m.group())))
         return out
 
     def extra(self) -> set[str]:
-        return set(self.list("extra"))
+        return set(self.items("extra"))
 
     def page(self) -> tuple[int, int]:
         """``(page, per_page)`` with the catalog's default and maximum for this method."""
         p = self.method.param("per_page")
-        default = int(p.default) if p and p.default is not None else 20
+        default = int(str(p.default)) if p and p.default is not None else 20
         maximum = int(p.max) if p and p.max else 100
-        per_page = self.int("per_page", default) or default
+        per_page = self.integer("per_page", default) or default
         per_page = max(1, min(per_page, maximum))
-        page = max(1, self.int("page", 1) or 1)
+        page = max(1, self.integer("page", 1) or 1)
         return page, per_page
 
     def count_param(self, name: str = "count") -> int:
         """A ``count``-style size parameter clamped to the catalog's default and maximum."""
         p = self.method.param(name)
-        default = int(p.default) if p and p.default is not None else 20
+        default = int(str(p.default)) if p and p.default is not None else 20
         maximum = int(p.max) if p and p.max else 100
-        return max(1, min(self.int(name, default) or default, maximum))
+        return max(1, min(self.integer(name, default) or default, maximum))
 
     def paginate(self, sql: str, args: tuple | list = (), *, cap: int | None = None) -> tuple[list[sqlite3.Row], dict]:
         """Run ``sql`` (a SELECT without LIMIT) for the requested page.

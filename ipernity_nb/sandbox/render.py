@@ -4,37 +4,38 @@ Payload conventions are those of :mod:`ipernity_nb.sandbox.registry`: strings ev
 :class:`~ipernity_nb.sandbox.registry.Text` for text child elements, ``"content"`` for an
 element's own text, lists for repeated children.
 
+JSON is compact (no space after ``,`` and ``:``), as PHP's ``json_encode`` writes it on the
+live service, and encoded by orjson: a page of 100 docs with every extra holds ~7000 values,
+and the standard library's encoder spent most of a page's rendering time on them.
+
 Example:
     >>> from ipernity_nb.sandbox.registry import Text
     >>> render_ok({"hello": Text("hello world!")}, "xml")[0].decode()
     '<?xml version="1.0" encoding="utf-8"?>\\n<api status="ok"><hello>hello world!</hello></api>'
     >>> render_error(1, "Document not found", "json")[0]
-    b'{"api": {"status": "error", "code": "1", "message": "Document not found"}}'
+    b'{"api":{"status":"error","code":"1","message":"Document not found"}}'
 """
 
 from __future__ import annotations
 
-import json
 import re
 
-from .registry import Text
+import orjson
+
+from .registry import XML_ILLEGAL, Plain, Text
 
 __all__ = ["CONTENT_TYPES", "render_error", "render_ok"]
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
-# Characters XML 1.0 cannot carry at all, even escaped.
-_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NAME_BAD = re.compile(r"[^A-Za-z0-9_.\-]")
 #: Attribute values made only of these characters are emitted as they are.
 _ATTR_PLAIN = re.compile(r"[A-Za-z0-9 _.,:/?=+\-]*\Z").match
 _NAMES: dict[str, str] = {}
-#: Payloads are trees built per call, never cyclic: skipping the cycle check saves a tenth.
-_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def _clean(text: str) -> str:
-    return _ILLEGAL.sub("", text)
+    return XML_ILLEGAL.sub("", text)  # stored text is clean already (registry.clean_text); echoes may not be
 
 
 def _text(value: str) -> str:
@@ -42,7 +43,7 @@ def _text(value: str) -> str:
 
 
 def _attr(value: str) -> str:
-    if _ATTR_PLAIN(value):  # most values (ids, dates, URLs) need no escaping (issue 8)
+    if _ATTR_PLAIN(value):  # most values (ids, dates, URLs) need no escaping
         return value
     # Whitespace characters are escaped so attribute normalisation keeps them.
     return _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
@@ -78,7 +79,7 @@ def _element(name: str, value: object, out: list[str]) -> None:
         children: list[str] = []
         content = ""
         for k, v in value.items():
-            if type(v) is str:  # fast path: most members are plain-string attributes (issue 8)
+            if type(v) is str:  # fast path: most members are plain-string attributes
                 if k == "content":
                     content = _text(v)
                 else:
@@ -86,13 +87,13 @@ def _element(name: str, value: object, out: list[str]) -> None:
                 continue
             if v is None:
                 continue
-            if k == "content" and not isinstance(v, (dict, list)):
+            if isinstance(v, (dict, Text)):  # a Text "content" is a <content> child (comments)
+                _element(k, v, children)
+            elif k == "content" and not isinstance(v, list):
                 content = _text(_scalar(v))
             elif isinstance(v, list):
                 for item in v:
                     _element(k, item, children)
-            elif isinstance(v, (dict, Text)):
-                _element(k, v, children)
             else:
                 attrs.append(f' {_name(k)}="{_attr(_scalar(v))}"')
         out.append(f"<{tag}{''.join(attrs)}>{content}{''.join(children)}</{tag}>")
@@ -106,12 +107,12 @@ def _element(name: str, value: object, out: list[str]) -> None:
 def _jsonable(value: object) -> object:
     """Strings everywhere, as the live service emits them (a handler's stray int included).
 
-    Returns ``value`` itself when it already follows the payload conventions (issue 8: a
+    Returns ``value`` itself when it already follows the payload conventions (a
     100-doc page has ~4000 values; checking them in a loop costs a fraction of copying them),
-    so ``json.dumps`` then encodes the handler's payload directly (``Text`` is a ``str``).
+    so orjson then encodes the handler's payload directly (``Text`` is a ``str``).
     """
     t = type(value)
-    if t is str:
+    if t is str or t is Plain:
         return value
     if t is dict:
         return _jsonable_dict(value)  # type: ignore[arg-type]
@@ -127,11 +128,12 @@ def _jsonable(value: object) -> object:
 
 
 def _jsonable_dict(d: dict) -> dict:
-    changed = None  # {key: converted value} for the members that are not plain strings
+    changed: dict[str, object] | None = None  # {key: converted value}: the members not plain strings
     for k, v in d.items():
         t = type(v)
-        if t is str or t is Text:
+        if t is str or t is Text or t is Plain:
             continue
+        c: object
         if t is dict:
             c = _jsonable_dict(v)
         elif t is list:
@@ -160,7 +162,7 @@ def _jsonable_list(items: list) -> list:
     out = None
     for i, v in enumerate(items):
         t = type(v)
-        if t is str or t is Text:
+        if t is str or t is Text or t is Plain:
             continue
         c = _jsonable_dict(v) if t is dict else _jsonable(v)
         if c is not v:
@@ -181,8 +183,8 @@ def render_ok(payload: dict, fmt: str) -> tuple[bytes, str]:
         return body.encode("utf-8"), CONTENT_TYPES["xml"]
     doc: dict = {"api": {"status": "ok"}}
     # The envelope's "api" member is never overwritten by a payload key (test.echo api=…).
-    doc.update((k, v) for k, v in _jsonable(payload).items() if k != "api")  # type: ignore[union-attr]
-    return _JSON.encode(doc).encode("utf-8"), CONTENT_TYPES["json"]
+    doc.update((k, v) for k, v in _jsonable_dict(payload).items() if k != "api")
+    return orjson.dumps(doc), CONTENT_TYPES["json"]
 
 
 def render_error(code: int, message: str, fmt: str) -> tuple[bytes, str]:
@@ -194,4 +196,4 @@ def render_error(code: int, message: str, fmt: str) -> tuple[bytes, str]:
         )
         return body.encode("utf-8"), CONTENT_TYPES["xml"]
     doc = {"api": {"status": "error", "code": str(code), "message": message}}
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8"), CONTENT_TYPES["json"]
+    return orjson.dumps(doc), CONTENT_TYPES["json"]

@@ -3,6 +3,8 @@
 -- (a 'YYYY-MM-DD HH:MM:SS' string, as the API emits it). Flags are 0/1 INTEGERs.
 -- Visibility `share`: 0 private, 1 family, 2 friends, 3 friends+family, 4 public (api.md §6.4).
 -- Comment/tag permissions: 0 owner only, 1 family, 2 friends, 3 friends+family, 4 contacts, 5 everyone.
+-- Ids users see (docs, albums, folders, comments, notes, posts, tickets) are AUTOINCREMENT: a deleted
+-- id never comes back (id-keyed caches and incremental backups rely on it); see registry.next_id.
 
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -95,7 +97,7 @@ CREATE TABLE IF NOT EXISTS oauth_nonces (
 );
 
 CREATE TABLE IF NOT EXISTS docs (
-    doc_id          INTEGER PRIMARY KEY,        -- millions, like the live service
+    doc_id          INTEGER PRIMARY KEY AUTOINCREMENT, -- millions, like the live service
     owner_id        INTEGER NOT NULL REFERENCES users(user_id),
     title           TEXT NOT NULL DEFAULT '',
     description     TEXT NOT NULL DEFAULT '',
@@ -166,7 +168,7 @@ CREATE TABLE IF NOT EXISTS doc_members (            -- member tags (people on th
 );
 
 CREATE TABLE IF NOT EXISTS notes (
-    note_id    INTEGER PRIMARY KEY,
+    note_id    INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id     INTEGER NOT NULL REFERENCES docs(doc_id) ON DELETE CASCADE,
     user_id    INTEGER NOT NULL,                -- author
     member_id  INTEGER,                         -- member note
@@ -177,7 +179,7 @@ CREATE TABLE IF NOT EXISTS notes (
 CREATE INDEX IF NOT EXISTS notes_doc ON notes(doc_id);
 
 CREATE TABLE IF NOT EXISTS comments (               -- comments on docs
-    comment_id  INTEGER PRIMARY KEY,
+    comment_id  INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id      INTEGER NOT NULL REFERENCES docs(doc_id) ON DELETE CASCADE,
     user_id     INTEGER NOT NULL REFERENCES users(user_id),
     parent_id   INTEGER,                        -- doc.comments.reply
@@ -188,7 +190,7 @@ CREATE TABLE IF NOT EXISTS comments (               -- comments on docs
 CREATE INDEX IF NOT EXISTS comments_doc ON comments(doc_id, posted_at);
 
 CREATE TABLE IF NOT EXISTS albums (
-    album_id        INTEGER PRIMARY KEY,
+    album_id        INTEGER PRIMARY KEY AUTOINCREMENT,
     owner_id        INTEGER NOT NULL REFERENCES users(user_id),
     title           TEXT NOT NULL,
     description     TEXT NOT NULL DEFAULT '',
@@ -212,7 +214,7 @@ CREATE TABLE IF NOT EXISTS album_docs (
 CREATE INDEX IF NOT EXISTS album_docs_doc ON album_docs(doc_id);
 
 CREATE TABLE IF NOT EXISTS folders (
-    folder_id      INTEGER PRIMARY KEY,
+    folder_id      INTEGER PRIMARY KEY AUTOINCREMENT,
     owner_id       INTEGER NOT NULL REFERENCES users(user_id),
     title          TEXT NOT NULL,
     description    TEXT NOT NULL DEFAULT '',
@@ -296,7 +298,7 @@ CREATE TABLE IF NOT EXISTS network (                -- relations from user_id's 
 CREATE INDEX IF NOT EXISTS network_contact ON network(contact_id);
 
 CREATE TABLE IF NOT EXISTS posts (                  -- blog articles
-    post_id      INTEGER PRIMARY KEY,
+    post_id      INTEGER PRIMARY KEY AUTOINCREMENT,
     owner_id     INTEGER NOT NULL REFERENCES users(user_id),
     title        TEXT NOT NULL,
     intro        TEXT NOT NULL DEFAULT '',
@@ -321,7 +323,7 @@ CREATE TABLE IF NOT EXISTS post_tags (
 );
 
 CREATE TABLE IF NOT EXISTS post_comments (
-    comment_id  INTEGER PRIMARY KEY,
+    comment_id  INTEGER PRIMARY KEY AUTOINCREMENT,
     post_id     INTEGER NOT NULL REFERENCES posts(post_id) ON DELETE CASCADE,
     user_id     INTEGER NOT NULL REFERENCES users(user_id),
     parent_id   INTEGER,
@@ -338,9 +340,11 @@ CREATE TABLE IF NOT EXISTS visits (                 -- identified visitors (doc/
     visited_at INTEGER NOT NULL,
     PRIMARY KEY (kind, item_id, user_id)
 );
+-- a page's "last visit" per doc straight from the index (views_blocks.counts)
+CREATE INDEX IF NOT EXISTS visits_last ON visits(kind, item_id, visited_at);
 
 CREATE TABLE IF NOT EXISTS upload_tickets (
-    ticket_id  INTEGER PRIMARY KEY,
+    ticket_id  INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id    INTEGER NOT NULL REFERENCES users(user_id),
     api_key    TEXT NOT NULL,
     status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'invalid')),

@@ -119,7 +119,13 @@ def docs(db: sqlite3.Connection, w: World) -> None:
     theme_zipf = {t: _zipf(len(D.THEMES[t]["tags"])) for t in _THEMES}
     gen_zipf = _zipf(len(D.GENERIC_TAGS), 1.0)
     span = max(1, now - T0)
-    rows, tags, members, notes, comments, faves, visits = [], [], [], [], [], [], []
+    rows: list[tuple] = []
+    tags: list[tuple] = []
+    members: list[tuple] = []
+    notes: list[tuple] = []
+    comments: list[tuple[int, int, int, int | None, str]] = []
+    faves: list[tuple] = []
+    visits: list[tuple] = []
     prev_id, note_id = 30_999_000, 210_000
 
     def flush() -> None:

@@ -12,12 +12,12 @@ import json
 import random
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 
 from . import seed_data as D
-from .seed import CLOSED_USERNAME, DEMO_APPS, DEMO_PASSWORD, DEMO_USERS, hash_password
+from .demo_world import CLOSED_USERNAME, DEMO_APPS, DEMO_PASSWORD, DEMO_USERS, hash_password
 
 SEED = 20080101  # the one random seed; change it and every tutorial output changes
 DEFAULT_DOCS = 3000
@@ -115,7 +115,7 @@ def number_comments(rng: random.Random, comments: list[tuple], first: int, max_g
         yield (cid, item_id, uid, None if parent is None else ids[parent], content, at, 0)
 
 
-def cum(weights: list[float]) -> list[float]:
+def cum(weights: Sequence[float]) -> list[float]:
     """Running sums of ``weights`` (``random.choices(cum_weights=...)``)."""
     out, acc = [], 0.0
     for w in weights:
@@ -145,8 +145,19 @@ def _schema_sql() -> str:
     return resources.files("ipernity_nb.sandbox").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
-def run(db: sqlite3.Connection, name: str, scale: int | None, *, now: int) -> dict:
-    """Implementation of :func:`ipernity_nb.sandbox.seed.seed` (see there)."""
+def run(
+    db: sqlite3.Connection,
+    name: str,
+    scale: int | None,
+    *,
+    now: int,
+    content: Callable[[sqlite3.Connection, World], None],
+) -> dict:
+    """Implementation of :func:`ipernity_nb.sandbox.seed.seed` (see there).
+
+    ``content`` fills a demo seed after its users and network (docs, albums, groups, posts:
+    seed_docs and seed_social, which import this module, so it is handed in, not imported).
+    """
     if name not in ("demo", "empty"):
         raise ValueError(f"unknown seed {name!r}: use 'demo' or 'empty'")
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or scale < 0):
@@ -172,18 +183,14 @@ def run(db: sqlite3.Connection, name: str, scale: int | None, *, now: int) -> di
         db.execute("BEGIN")
         for table in tables:  # seed() replaces the content (tables added to the schema later included)
             db.execute(f'DELETE FROM "{table}"')
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            db.execute("DELETE FROM sqlite_sequence")  # a reset starts the ids afresh, like the seed
         world = World(now, n_docs if name == "demo" else 0, n_users if name == "demo" else 0)
         _users(db, world)
         _apps(db, world)
         if name == "demo":
-            from . import seed_docs, seed_help, seed_social
-
             _network(db, world)
-            seed_docs.docs(db, world)
-            seed_social.albums(db, world)
-            seed_social.groups(db, world)
-            seed_social.posts(db, world)
-            seed_help.help_groups(db, world)
+            content(db, world)
         # JSON values, as sandbox.state reads them (State.meta json-decodes).
         meta = {"seed": {"seed": name, "scale": scale}, "seed_now": now, "seed_version": 1}
         db.executemany(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .seed import DEMO_DESKTOP_APP, DEMO_USERS
+from .demo_world import DEMO_DESKTOP_APP, DEMO_USERS
 from .seed_gen import DAY, World, insert
 
 __all__ = ["API_DEV", "API_USERS", "help_groups"]

@@ -46,7 +46,7 @@ def albums(db: sqlite3.Connection, w: World) -> None:
     """Albums (alice ~10) with positions and covers, folders of albums, album faves and visitors."""
     rng, now = w.rng, w.now
     owned = _by_owner(w)
-    drafts = []  # (created_at, owner, title, doc indices, cover index or None)
+    drafts: list[tuple[int, int, str, list[int], int | None]] = []  # (created_at, owner, title, docs, cover)
     empty_done = False
     for oi, ks in enumerate(owned):
         nd = len(ks)
@@ -90,7 +90,9 @@ def albums(db: sqlite3.Connection, w: World) -> None:
             drafts.append((now - 30 * DAY, oi, "New album", [], None))
             empty_done = True
     drafts.sort(key=lambda d: (d[0], d[1]))
-    alb_rows, ad_rows, per_owner = [], [], {}
+    alb_rows: list[list] = []
+    ad_rows: list[tuple] = []
+    per_owner: dict[int, int] = {}
     aid = 712_000
     album_meta = []  # (album_id, owner, created, cover doc id)
     for created, oi, title, chosen, cover in drafts:
@@ -159,7 +161,10 @@ def _folders(db: sqlite3.Connection, w: World, album_meta: list[tuple]) -> None:
             chosen = rng.sample(albs, rng.randint(2, min(6, len(albs))))
             drafts.append((min(a[2] for a in chosen), oi, title, chosen))
     drafts.sort(key=lambda d: (d[0], d[1]))
-    fid, f_rows, fa_rows, pos = 48_000, [], [], {}
+    fid = 48_000
+    f_rows: list[tuple] = []
+    fa_rows: list[tuple] = []
+    pos: dict[int, int] = {}
     for created, oi, title, chosen in drafts:
         fid += rng.randint(1, 400)
         pos[oi] = pos.get(oi, 0) + 1
@@ -260,7 +265,12 @@ def posts(db: sqlite3.Connection, w: World) -> None:
             share = (0 if q == 1 else 2 if q == 2 else 4) if oi == 0 else (4 if rng.random() < 0.9 else 0)
             drafts.append((at, oi, share))
     drafts.sort(key=lambda d: (d[0], d[1]))
-    pid, p_rows, t_rows, comments, f_rows, v_rows = 153_000, [], [], [], [], []
+    pid = 153_000
+    p_rows: list[tuple] = []
+    t_rows: list[tuple] = []
+    comments: list[tuple[int, int, int, int | None, str]] = []
+    f_rows = []
+    v_rows: list[tuple] = []
     for at, oi, share in drafts:
         pid += rng.randint(1, 300)
         u = users[oi]

@@ -114,7 +114,7 @@ class Sandbox:
                 "Its data and admin token are not protected beyond the Bearer token.",
                 file=sys.stderr,
             )
-        self._state = State(self.db, seed=self.seed, scale=self.scale)
+        self._state = State(self.db, seed=self.seed, scale=self.scale, clock=self.config.get("clock"))
         try:
             if self.from_backup is not None:
                 self.loaded = self.load_backup(self.from_backup)

@@ -2,7 +2,9 @@
 
 A throwaway sandbox (``db=None``) lives in a temporary file, deleted on :meth:`State.close`,
 so every server thread can open its own connection to it; a path makes the data persist
-across restarts (WAL mode, so readers never wait for the writer).
+across restarts (WAL mode, so readers never wait for the writer). ``clock`` (``time.time``
+by default) is the sandbox's time: request times, expiry and quotas read it, so a test
+can move it forward instead of sleeping (``Sandbox(clock=...)``).
 
 Example:
     >>> st = State(None, seed="empty")
@@ -23,7 +25,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
 
@@ -69,13 +71,19 @@ def new_token() -> str:
     return f"{secrets.randbelow(9 * 10**8) + 10**8}-{secrets.token_hex(16)}"
 
 
-def insert_token(db: sqlite3.Connection, api_key: str, user_id: int, perms: dict) -> str:
-    """Store a new token with ``perms`` (missing scopes are ``none``); returns it."""
+def insert_token(db: sqlite3.Connection, api_key: str, user_id: int, perms: dict, now: int | None = None) -> str:
+    """Store a new token with ``perms`` (missing scopes are ``none``), created at ``now``; returns it."""
     token = new_token()
     db.execute(
         "INSERT INTO tokens (token, api_key, user_id, perm_doc, perm_blog, perm_post, perm_network, perm_profile,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (token, api_key, user_id, *(perms.get(s, "none") for s in PERM_SCOPES), int(time.time())),
+        (
+            token,
+            api_key,
+            user_id,
+            *(perms.get(s, "none") for s in PERM_SCOPES),
+            int(time.time()) if now is None else now,
+        ),
     )
     return token
 
@@ -87,7 +95,16 @@ class State:
     thread-local connections would be opened and dropped every call).
     """
 
-    def __init__(self, db: str | os.PathLike | None = None, *, seed: str = "demo", scale: int | None = None) -> None:
+    def __init__(
+        self,
+        db: str | os.PathLike | None = None,
+        *,
+        seed: str = "demo",
+        scale: int | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        #: The sandbox's time in Unix seconds; replace it to test expiry and quotas without sleeping.
+        self.clock: Callable[[], float] = clock or time.time
         self.owned = db is None
         if db is None:
             fd, path = tempfile.mkstemp(prefix="ipernity-sandbox-", suffix=".sqlite")
@@ -107,6 +124,10 @@ class State:
         self._release(conn)
         if seeded is None:
             self.reset(seed, scale)
+
+    def now(self) -> int:
+        """The sandbox's current time in whole Unix seconds (from :attr:`clock`)."""
+        return int(self.clock())
 
     # --- connections ------------------------------------------------------------------------
 

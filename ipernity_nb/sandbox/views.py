@@ -11,7 +11,9 @@ functions are re-exported here, where the handlers import them from.
 Not emulated: the live service's per-user download/print settings (``can.download`` is
 granted to the owner and on Creative Commons / copyleft licenses; ``can.print`` to the
 owner only); thumbnails above 800 px are always offered (the live service asks the owner's
-settings); ``geo.loc_id``/``location`` (no reverse geocoding).
+settings). ``doc.get``'s ``geo.location``/``loc_id`` name the nearest town of the demo
+world within 50 km (:data:`~ipernity_nb.sandbox.seed_data.CITIES`; ``""``/``"0"`` elsewhere),
+not the live service's gazetteer.
 
 Example:
     >>> user_brief({"user_id": 284001, "username": "alice"})
@@ -22,12 +24,14 @@ Example:
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .media import LABELS, media_url, thumb_dims
-from .registry import Ctx, Fault, Text, b, s
+from .registry import Ctx, Fault, Plain, RowLike, Text, b, s
+from .seed_data import CITIES
 from .views_blocks import counts, notes_block, tags_block, users_by_id
 from .visibility import (
     can_see_doc,
@@ -49,6 +53,7 @@ __all__ = [
     "medias_list",
     "notes_block",
     "perm_allows",
+    "place",
     "relation",
     "safety_clause",
     "share_allows",
@@ -88,24 +93,24 @@ def fetch_doc(ctx: Ctx, doc_id: int | None, *, owner_only: bool = False) -> sqli
 # --- small blocks ----------------------------------------------------------------------------
 
 
-def user_brief(row_or_id: Mapping[str, Any] | int | str) -> dict[str, str]:
+def user_brief(row_or_id: RowLike | int | str) -> dict[str, str]:
     """``{"user_id", "username"}`` from a users row (or ``{"user_id"}`` from a bare id)."""
     if isinstance(row_or_id, (int, str)):
         return {"user_id": s(row_or_id)}
     return {"user_id": s(row_or_id["user_id"]), "username": s(row_or_id["username"])}
 
 
-def doc_link(ctx: Ctx, row: Mapping[str, Any]) -> str:
+def doc_link(ctx: Ctx, row: RowLike) -> str:
     """The doc's page URL on the sandbox site (live: ``…/doc/<owner>/<doc_id>``)."""
     return f"{ctx.base_url}/doc/{row['owner_id']}/{row['doc_id']}"
 
 
-def _dims(row: Mapping[str, Any]) -> tuple[int, int]:
+def _dims(row: RowLike) -> tuple[int, int]:
     w, h = int(row["w"] or 0), int(row["h"] or 0)
     return (w, h) if w and h else _ICON
 
 
-def thumb_block(ctx: Ctx, row: Mapping[str, Any], label: str = "75x") -> dict[str, str]:
+def thumb_block(ctx: Ctx, row: RowLike, label: str = "75x") -> dict[str, str]:
     """One thumbnail ``{label, ext, w, h, url}`` (thumbnails are JPEG whatever the original)."""
     if label not in LABELS:
         label = "75x"
@@ -114,12 +119,12 @@ def thumb_block(ctx: Ctx, row: Mapping[str, Any], label: str = "75x") -> dict[st
     return {"label": label, "ext": "jpg", "w": str(w), "h": str(h), "url": url}
 
 
-def thumbs_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
+def thumbs_list(ctx: Ctx, row: RowLike) -> list[dict[str, str]]:
     """Every thumbnail label (docs/protocol.md §6.4), smallest first."""
     return [thumb_block(ctx, row, label) for label in LABELS]
 
 
-def medias_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
+def medias_list(ctx: Ctx, row: RowLike) -> list[dict[str, str]]:
     """Playable renditions: mp4 for video, mp3 for audio; none for photos and other files.
 
     The attribute ``lenght`` keeps the live sample's spelling (docs/protocol.md §2.5).
@@ -135,9 +140,9 @@ def medias_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
     return []
 
 
-def _original(ctx: Ctx, row: Mapping[str, Any]) -> dict[str, str]:
+def _original(ctx: Ctx, row: RowLike) -> dict[str, str]:
     url = media_url(ctx.base_url, int(row["doc_id"]), row["secret"], "original", row["ext"], int(row["farm"]))
-    # NOT NULL columns (schema.sql): str() is s() for them, without the None/bool checks (issue 8)
+    # NOT NULL columns (schema.sql): str() is s() for them, without the None/bool checks
     out = {
         "ext": str(row["ext"]),
         "w": str(row["w"]),
@@ -151,12 +156,12 @@ def _original(ctx: Ctx, row: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _can_download(ctx: Ctx, row: Mapping[str, Any]) -> bool:
+def _can_download(ctx: Ctx, row: RowLike) -> bool:
     return ctx.user_id == row["owner_id"] or int(row["license"]) in _FREE_LICENSES
 
 
-def _dates(row: Mapping[str, Any]) -> dict[str, str]:
-    last_comment = str(row["last_comment_at"])  # NOT NULL columns: str() is s() (issue 8)
+def _dates(row: RowLike) -> dict[str, str]:
+    last_comment = str(row["last_comment_at"])  # NOT NULL columns: str() is s()
     return {
         "posted_at": str(row["posted_at"]),
         "created": str(row["created"]),
@@ -168,18 +173,49 @@ def _dates(row: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _geo(row: Mapping[str, Any]) -> dict[str, str] | None:
+def _geo(row: RowLike) -> dict[str, str] | None:
     lat, lng = row["lat"], row["lng"]
     if lat is None or lng is None:
         return None
     return {"lat": s(lat), "lng": s(lng), "accuracy": s(row["geo_accuracy"])}
 
 
+#: How far a doc may lie from a town for ``location`` to name it (metres).
+_PLACE_RADIUS_M = 50_000.0
+_EARTH_M = 6_371_000.0
+
+
+def place(lat: float, lng: float) -> tuple[str, str]:
+    """``(loc_id, location)`` of the demo world's nearest town within 50 km, ``("0", "")`` elsewhere.
+
+    Example:
+        >>> place(48.86, 2.35), place(0.0, 0.0)
+        (('1', 'Paris, FR'), ('0', ''))
+    """
+    best, best_d = -1, _PLACE_RADIUS_M
+    for i, (_town, _country, clat, clng, _lang) in enumerate(CITIES):
+        dx = math.radians(lng - clng) * math.cos(math.radians((lat + clat) / 2))
+        d = math.hypot(math.radians(lat - clat), dx) * _EARTH_M  # equirectangular: exact enough at 50 km
+        if d <= best_d:
+            best, best_d = i, d
+    if best < 0:
+        return "0", ""
+    return str(best + 1), f"{CITIES[best][0]}, {CITIES[best][1]}"
+
+
+def _geo_full(row: RowLike) -> dict[str, str] | None:
+    """doc.get's ``geo``: the list block plus ``location`` and ``loc_id`` (docs/protocol.md §2.5)."""
+    g = _geo(row)
+    if g is not None:
+        g["loc_id"], g["location"] = place(float(row["lat"]), float(row["lng"]))
+    return g
+
+
 # --- batched blocks (see views_blocks) -----------------------------------------------------
 
 
-def _count_block(row: Mapping[str, Any], c: Mapping[str, int]) -> dict[str, str]:
-    return {  # counts are ints, visits NOT NULL: str() is s() for them (issue 8)
+def _count_block(row: RowLike, c: Mapping[str, int]) -> dict[str, str]:
+    return {  # counts are ints, visits NOT NULL: str() is s() for them
         "visits": str(row["visits"]),
         "faves": str(c["faves"]),
         "comments": str(c["comments"]),
@@ -191,7 +227,7 @@ def _count_block(row: Mapping[str, Any], c: Mapping[str, int]) -> dict[str, str]
     }
 
 
-def _owner_block(u: Mapping[str, Any] | None, owner_id: int, full: bool) -> dict[str, str]:
+def _owner_block(u: RowLike | None, owner_id: int, full: bool) -> dict[str, str]:
     if u is None:
         return {"user_id": s(owner_id)}
     out = user_brief(u)
@@ -203,67 +239,84 @@ def _owner_block(u: Mapping[str, Any] | None, owner_id: int, full: bool) -> dict
 # --- records ---------------------------------------------------------------------------------
 
 
-def _as_dicts(rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+def _as_dicts(rows: Sequence[RowLike]) -> Sequence[RowLike]:
     """``sqlite3.Row`` s as dicts: a Row finds a column by comparing names one by one, and a
-    record reads ~30 columns (issue 8: a third of the record building went there)."""
+    record reads ~30 columns (a third of the record building went there)."""
     return [dict(zip(r.keys(), r, strict=True)) if type(r) is sqlite3.Row else r for r in rows]
 
 
 def doc_records(
-    ctx: Ctx, rows: Sequence[Mapping[str, Any]], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x"
-) -> list[dict]:
+    ctx: Ctx, rows: Sequence[RowLike], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x"
+) -> Plain:
     """List records for many ``docs`` rows, with each optional block fetched once for all rows.
 
     Always: ``doc_id, title, media, license, safety``, ``owner{user_id, username}`` and one
     ``thumb``. ``extra`` (docs/protocol.md §6.4): ``owner`` (adds realname/alias/is_pro),
     ``dates``, ``count``, ``license``, ``medias``, ``geo`` (docs with a location), ``original``
     (owner or downloadable licence), ``md5``, ``link``.
+
+    The records follow the payload conventions by construction (every leaf a ``str``), so
+    they come back as a :class:`~ipernity_nb.sandbox.registry.Plain` list the JSON renderer
+    does not re-check. The ``docs`` columns read are NOT NULL but ``lat``/``lng``
+    (schema.sql), so ``str()`` is :func:`s` for them, and TEXT columns are ``str`` already.
     """
     extra = set(extra)
     rows = _as_dicts(rows)
-    ids = [int(r["doc_id"]) for r in rows]
     full_owner = "owner" in extra
+    want_link, want_md5, want_dates = "link" in extra, "md5" in extra, "dates" in extra
+    want_count, want_geo = "count" in extra, "geo" in extra
+    want_medias, want_original = "medias" in extra, "original" in extra
     owners = users_by_id(ctx.db, (int(r["owner_id"]) for r in rows))
-    # one owner block per member on the page, copied per record (owners repeat; issue 8)
+    # one owner block per member on the page, shared by that member's records (payload trees
+    # are rendered, never changed, once built)
     owner_blocks = {oid: _owner_block(u, oid, full_owner) for oid, u in owners.items()}
-    page_counts = counts(ctx.db, ids) if "count" in extra else {}
-    out = []
+    page_counts = counts(ctx.db, [int(r["doc_id"]) for r in rows]) if want_count else {}
+    base, viewer = ctx.base_url, ctx.user_id
+    label = thumbsize if thumbsize in LABELS else "75x"
+    out = Plain()
     for r in rows:
+        doc_id, owner_id = int(r["doc_id"]), int(r["owner_id"])
         rec: dict[str, Any] = {
-            "doc_id": s(r["doc_id"]),
-            "title": s(r["title"]),
-            "media": s(r["media"]),
-            "license": s(r["license"]),
-            "safety": s(r["safety"]),
+            "doc_id": str(doc_id),
+            "title": r["title"],  # TEXT NOT NULL columns come back as str
+            "media": r["media"],
+            "license": str(r["license"]),
+            "safety": str(r["safety"]),
         }
-        if "link" in extra:
-            rec["link"] = doc_link(ctx, r)
-        if "md5" in extra:
-            rec["md5"] = s(r["md5"])
-        owner_id = int(r["owner_id"])
+        if want_link:
+            rec["link"] = f"{base}/doc/{owner_id}/{doc_id}"
+        if want_md5:
+            rec["md5"] = str(r["md5"])
         ob = owner_blocks.get(owner_id)
-        rec["owner"] = dict(ob) if ob is not None else _owner_block(None, owner_id, full_owner)
-        rec["thumb"] = thumb_block(ctx, r, thumbsize)
-        if "dates" in extra:
+        rec["owner"] = ob if ob is not None else _owner_block(None, owner_id, full_owner)
+        w, h = int(r["w"] or 0), int(r["h"] or 0)
+        if not (w and h):
+            w, h = _ICON
+        tw, th = thumb_dims(w, h, label)
+        secret, farm = r["secret"], int(r["farm"])
+        thumb_url = media_url(base, doc_id, secret, label, "jpg", farm)
+        rec["thumb"] = {"label": label, "ext": "jpg", "w": str(tw), "h": str(th), "url": thumb_url}
+        if want_dates:
             rec["dates"] = _dates(r)
-        if "count" in extra:
-            rec["count"] = _count_block(r, page_counts[int(r["doc_id"])])
-        if "geo" in extra and (g := _geo(r)) is not None:
+        if want_count:
+            rec["count"] = _count_block(r, page_counts[doc_id])
+        if want_geo and (g := _geo(r)) is not None:
             rec["geo"] = g
-        if "medias" in extra and (m := medias_list(ctx, r)):
-            rec["medias"] = {"media": m}
-        if "original" in extra and _can_download(ctx, r):
+        media = rec["media"]
+        if want_medias and (media == "video" or media == "audio"):
+            rec["medias"] = {"media": medias_list(ctx, r)}
+        if want_original and (viewer == owner_id or r["license"] in _FREE_LICENSES):
             rec["original"] = _original(ctx, r)
         out.append(rec)
     return out
 
 
-def doc_record(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x") -> dict:
+def doc_record(ctx: Ctx, row: RowLike, *, extra: Iterable[str] = frozenset(), thumbsize: str = "75x") -> dict:
     """One list record (see :func:`doc_records`; prefer that for pages: it batches queries)."""
     return doc_records(ctx, [row], extra=extra, thumbsize=thumbsize)[0]
 
 
-def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozenset()) -> dict:
+def doc_full(ctx: Ctx, row: RowLike, *, extra: Iterable[str] = frozenset()) -> dict:
     """The ``doc`` block of ``doc.get`` (docs/protocol.md §2.5), for a row the caller may see.
 
     ``extra``: ``tags``, ``notes``, ``geo``, ``md5``. ``original`` appears for the owner or
@@ -317,7 +370,7 @@ def doc_full(ctx: Ctx, row: Mapping[str, Any], *, extra: Iterable[str] = frozens
         doc["medias"] = {"media": m}
     if _can_download(ctx, row):
         doc["original"] = _original(ctx, row)
-    if "geo" in extra and (g := _geo(row)) is not None:
+    if "geo" in extra and (g := _geo_full(row)) is not None:
         doc["geo"] = g
     if "tags" in extra:
         doc["tags"] = tags_block(ctx, doc_id)

@@ -60,7 +60,7 @@ def safety_clause(ctx: Ctx, alias: str = "d", param: str = "safesurf") -> tuple[
     Safety levels are 1 all audiences, 2 not for all, 3 adults only (docs/protocol.md §6.4).
     Absent or out-of-range values filter nothing (``"1"``, no args).
     """
-    level = ctx.int(param)
+    level = ctx.integer(param)
     if level is None or not 1 <= level <= 2:
         return "1", []
     return f"{alias}.safety <= ?", [level]

@@ -1,7 +1,8 @@
 """``album.*`` read methods: get, getList, getFaves, getVisitors, docs.getList, docs.getContext.
 
 Shapes follow docs/protocol.md §2.4-2.5 and the catalog ``response_fields``: ``album.getList``
-carries ``count`` but no ``pages`` (§2.4 quirk); ``album.docs.getList`` nests
+carries ``count`` and ``pages`` (the 2014 sample of §2.4 omits ``pages``; live clients read
+it, docs/sandbox-divergences.md); ``album.docs.getList`` nests
 ``album.docs.doc[]``. Albums are visible to everyone; their docs are filtered per caller
 (views.visible_docs_clause), and ``count.docs`` counts the docs the caller may see.
 Albums without (visible) docs are left out of ``album.getList`` unless ``empty=1``
@@ -35,7 +36,7 @@ from .containers import (
 @handler("album.get")
 def album_get(ctx: Ctx) -> dict:
     """One album with description, owner, counts, cover, ``can`` and the caller's ``you`` block."""
-    row = fetch_album(ctx, ctx.int("album_id"))
+    row = fetch_album(ctx, ctx.integer("album_id"))
     return {"album": album_records(ctx, [row], thumbsize(ctx), full=True)[0]}
 
 
@@ -45,9 +46,9 @@ def album_get_list(ctx: Ctx) -> dict:
     user = target_user(ctx)
     label = thumbsize(ctx)
     where, args = ["a.owner_id = ?"], [user["user_id"]]
-    if ctx.bool("notinfolder"):
+    if ctx.flag("notinfolder"):
         where.append("NOT EXISTS (SELECT 1 FROM folder_albums fa WHERE fa.album_id = a.album_id)")
-    if not ctx.bool("empty"):
+    if not ctx.flag("empty"):
         vis, vargs = visible_docs_clause(ctx, "d")
         where.append(
             "EXISTS (SELECT 1 FROM album_docs ad JOIN docs d ON d.doc_id = ad.doc_id "
@@ -58,8 +59,8 @@ def album_get_list(ctx: Ctx) -> dict:
         f"SELECT a.* FROM albums a WHERE {' AND '.join(where)} ORDER BY a.position, a.created_at DESC, a.album_id DESC"
     )
     rows, pg = ctx.paginate(sql, args)
-    # §2.4: album.getList answers count but no pages.
-    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "count")}
+    # pages too, though the 2014 sample omits it: live clients read it (docs/sandbox-divergences.md)
+    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "pages", "count")}
     out["thumbsize"] = label
     if ctx.user_id == user["user_id"]:
         out["can"] = {"create": "1"}
@@ -71,7 +72,7 @@ def album_get_list(ctx: Ctx) -> dict:
 @handler("album.getFaves")
 def album_get_faves(ctx: Ctx) -> dict:
     """Members who faved the album, newest first."""
-    row = fetch_album(ctx, ctx.int("album_id"))
+    row = fetch_album(ctx, ctx.integer("album_id"))
     return {
         "faves": {"album_id": s(row["album_id"]), **faves_payload(ctx, "faves_albums", "album_id", row["album_id"])}
     }
@@ -80,7 +81,7 @@ def album_get_faves(ctx: Ctx) -> dict:
 @handler("album.getVisitors")
 def album_get_visitors(ctx: Ctx) -> dict:
     """Identified visitors of one of the caller's albums plus the anonymous remainder."""
-    row = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
+    row = fetch_album(ctx, ctx.integer("album_id"), owner_only=True)
     return {"visits": visitors_payload(ctx, "album", int(row["album_id"]), int(row["visits"]))}
 
 
@@ -101,7 +102,7 @@ def _album_docs_sql(ctx: Ctx, album: Any) -> tuple[str, list]:
 @handler("album.docs.getList")
 def album_docs_get_list(ctx: Ctx) -> dict:
     """The album's docs as ``album.docs.doc[]`` (§2.4), paginated, with ``extra`` blocks."""
-    album = fetch_album(ctx, ctx.int("album_id"))
+    album = fetch_album(ctx, ctx.integer("album_id"))
     label = thumbsize(ctx)
     sql, args = _album_docs_sql(ctx, album)
     rows, pg = ctx.paginate(sql, args)
@@ -142,12 +143,12 @@ def context_answer(ctx: Ctx, kind: str, container_id: int, sql: str, args: list)
     """
     label = thumbsize(ctx)
     rows = ctx.db.execute(sql, args).fetchall()
-    doc_id = ctx.int("doc_id", 0) or 0
+    doc_id = ctx.integer("doc_id", 0) or 0
     pos = next((i for i, r in enumerate(rows) if int(r["doc_id"]) == doc_id), None)
     if pos is None:
         raise Fault(1, "Document not found")
-    n_prev = max(1, min(ctx.int("prev", 10) or 10, 50))
-    n_next = max(1, min(ctx.int("next", 10) or 10, 50))
+    n_prev = max(1, min(ctx.integer("prev", 10) or 10, 50))
+    n_next = max(1, min(ctx.integer("next", 10) or 10, 50))
     before = [context_record(ctx, rows[i], i + 1, label) for i in range(pos - 1, max(-1, pos - 1 - n_prev), -1)]
     after = [context_record(ctx, rows[i], i + 1, label) for i in range(pos + 1, min(len(rows), pos + 1 + n_next))]
     prev: dict[str, Any] = {"count": s(len(before))}
@@ -163,5 +164,5 @@ def context_answer(ctx: Ctx, kind: str, container_id: int, sql: str, args: list)
 @handler("album.docs.getContext")
 def album_docs_get_context(ctx: Ctx) -> dict:
     """The neighbours of ``doc_id`` inside the album, in album order (``prev``/``next`` 1-50)."""
-    album = fetch_album(ctx, ctx.int("album_id"))
+    album = fetch_album(ctx, ctx.integer("album_id"))
     return context_answer(ctx, "album", album["album_id"], *_album_docs_sql(ctx, album))

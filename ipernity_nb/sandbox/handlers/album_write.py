@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..registry import Ctx, Fault, handler, s
+from ..registry import Ctx, Fault, handler, next_id, s
 from .containers import MAX_ALBUMS_PER_DOC, album_records, fetch_album, in_marks, thumbsize
 from .members import append, contents, edit, owned, reorder, take_out, tally, unique_ids
 
@@ -41,7 +41,7 @@ def album_limit(user: Any) -> int:
 def _perm_comment(ctx: Ctx, allowed: tuple[int, ...]) -> int | None:
     if "perm_comment" not in ctx.params:
         return None
-    raw = ctx.str("perm_comment").strip()
+    raw = ctx.text("perm_comment").strip()
     if not raw.isdigit() or int(raw) not in allowed:
         raise Fault(5, "Invalid arguments")
     return int(raw)
@@ -98,10 +98,10 @@ def album_create(ctx: Ctx) -> dict:
     any more albums. Without a cover the album is empty, so ``album.getList`` shows it only
     with ``empty=1`` (§8.9).
     """
-    title = ctx.str("title").strip()
+    title = ctx.text("title").strip()
     if not title:
         raise Fault(1, "Title is missing")
-    cover = ctx.int("cover_id") if ctx.has("cover_id") else None
+    cover = ctx.integer("cover_id") if ctx.has("cover_id") else None
     if ctx.has("cover_id"):
         if cover is None or not owned(ctx, "docs", "doc_id", [cover]):
             raise Fault(2, "Cover not found")
@@ -111,12 +111,11 @@ def album_create(ctx: Ctx) -> dict:
     n_owned = ctx.db.execute("SELECT COUNT(*) FROM albums WHERE owner_id = ?", (ctx.user_id,)).fetchone()[0]
     if n_owned >= album_limit(ctx.user):
         raise Fault(4, "Can't create any more albums")
-    top = ctx.db.execute("SELECT COALESCE(MAX(album_id), 0) FROM albums").fetchone()[0]
-    album_id = max(int(top) + 1, 120001)
+    album_id = next_id(ctx.db, "albums", "album_id", floor=120000)
     ctx.db.execute(
         "INSERT INTO albums (album_id, owner_id, title, description, cover_id, perm_comment, created_at, "
         "last_update_at) VALUES (?,?,?,?,?,?,?,?)",
-        (album_id, ctx.user_id, title, ctx.str("description"), cover, 5 if perm is None else perm, ctx.now, ctx.now),
+        (album_id, ctx.user_id, title, ctx.text("description"), cover, 5 if perm is None else perm, ctx.now, ctx.now),
     )
     if cover is not None:
         ctx.db.execute(
@@ -133,7 +132,7 @@ def album_edit(ctx: Ctx) -> dict:
     Codes: 1 Album not found, 2 Cover not found (not the caller's doc), 3 Title is empty,
     4 No parameters were sent.
     """
-    album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
+    album = fetch_album(ctx, ctx.integer("album_id"), owner_only=True)
     edit(ctx, "albums", "album_id", album["album_id"])
     return _record(ctx, int(album["album_id"]))
 
@@ -141,7 +140,7 @@ def album_edit(ctx: Ctx) -> dict:
 @handler("album.delete")
 def album_delete(ctx: Ctx) -> dict:
     """Delete one of the caller's albums (its docs are kept). Code 1 "Album not found"."""
-    album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
+    album = fetch_album(ctx, ctx.integer("album_id"), owner_only=True)
     destroy_album(ctx, int(album["album_id"]))
     return {}
 
@@ -150,7 +149,7 @@ def album_delete(ctx: Ctx) -> dict:
 def album_set_perms(ctx: Ctx) -> dict:
     """Set who may comment (``perm_comment`` 0, 3, 4 or 5). Codes: 1 Album not found,
     5 Invalid arguments (missing or out-of-range ``perm_comment``)."""
-    album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
+    album = fetch_album(ctx, ctx.integer("album_id"), owner_only=True)
     perm = _perm_comment(ctx, (0, 3, 4, 5))
     if perm is None:
         raise Fault(5, "Invalid arguments")
@@ -178,7 +177,7 @@ def album_docs_add(ctx: Ctx) -> dict:
     already in the maximum number of albums. Codes: 1 Album not found, 2 Documents not found
     (none of the ids is the caller's doc).
     """
-    album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
+    album = fetch_album(ctx, ctx.integer("album_id"), owner_only=True)
     album_id = int(album["album_id"])
     ids = unique_ids(ctx, "doc_id")
     own, present, full = _screen(ctx, album_id, ids)
@@ -202,7 +201,7 @@ def album_docs_remove(ctx: Ctx) -> dict:
     Removing the last doc destroys the album (§6.5; ``total="0"``). Codes: 1 Album not found,
     2 Document not found (none of the ids is in the album).
     """
-    album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
+    album = fetch_album(ctx, ctx.integer("album_id"), owner_only=True)
     album_id = int(album["album_id"])
     ids = unique_ids(ctx, "doc_id")
     gone, left = take_out(ctx, "album_docs", "album_id", album_id, "doc_id", ids, Fault(2, "Document not found"))
@@ -221,13 +220,14 @@ def album_docs_remove(ctx: Ctx) -> dict:
 def album_docs_set_list(ctx: Ctx) -> dict:
     """Replace the album's whole content, in the given order, and set its cover.
 
-    Answer ``album{album_id,cover_id,total,added,skipped, doc[]{doc_id,added,error}}`` (the
-    per-doc key is ``doc`` as for album.docs.add; oneyoung read ``docs``, see the catalog note).
+    Answer ``album{album_id,cover_id,total,added,skipped, docs[]{doc_id,added,error}}``: the
+    per-doc key is ``docs`` here (``doc`` for album.docs.add), as clients written against the
+    live service read it (the catalog note; docs/sandbox-divergences.md).
     Codes: 1 Album not found, 2 Documents not found (none is the caller's), 3 Cover document
     not found (``cover_id`` not among the accepted docs), 4 Album limit reached (every doc is
     already in the maximum number of albums).
     """
-    album = fetch_album(ctx, ctx.int("album_id"), owner_only=True)
+    album = fetch_album(ctx, ctx.integer("album_id"), owner_only=True)
     album_id = int(album["album_id"])
     ids = unique_ids(ctx, "doc_ids", cap=None)
     own, present, full = _screen(ctx, album_id, ids)
@@ -239,7 +239,7 @@ def album_docs_set_list(ctx: Ctx) -> dict:
         items.append({"doc_id": s(d), "added": s(int(ok and d not in present)), "error": s(int(d in full))})
     if not keep:
         raise Fault(4, "Album limit reached")
-    cover = ctx.int("cover_id")
+    cover = ctx.integer("cover_id")
     if cover not in keep:
         raise Fault(3, "Cover document not found")
     ctx.db.execute("DELETE FROM album_docs WHERE album_id = ?", (album_id,))
@@ -247,7 +247,7 @@ def album_docs_set_list(ctx: Ctx) -> dict:
     ctx.db.execute("UPDATE albums SET cover_id = ?, last_update_at = ? WHERE album_id = ?", (cover, ctx.now, album_id))
     added = sum(1 for d in keep if d not in present)
     head = {"album_id": album_id, "cover_id": cover, "total": len(keep)}
-    return {"album": tally(head, "doc", items, added=added, skipped=len(ids) - len(keep))}
+    return {"album": tally(head, "docs", items, added=added, skipped=len(ids) - len(keep))}
 
 
 __all__ = ["FREE_ALBUM_LIMIT", "PRO_ALBUM_LIMIT", "album_limit", "destroy_album"]

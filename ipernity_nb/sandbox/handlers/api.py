@@ -45,7 +45,7 @@ def get_list(ctx: Ctx) -> dict:
 @handler("api.methods.get")
 def get(ctx: Ctx) -> dict:
     """One method: flags, permission, parameters (text = doc), errors (method-specific, then generic)."""
-    name = ctx.str("method").strip()
+    name = ctx.text("method").strip()
     m = catalog.methods().get(name)
     if m is None:
         raise Fault(1, "Method not found")

@@ -54,7 +54,7 @@ def get_token(ctx: Ctx) -> dict:
     Errors: 1 "The frob is missing"; 2 "The passed frob is either invalid or already used"
     (also for a frob of another app, an expired, denied or not yet approved one).
     """
-    frob = ctx.str("frob").strip()
+    frob = ctx.text("frob").strip()
     if not frob:
         raise _error(ctx, 1)
     row = ctx.db.execute("SELECT * FROM frobs WHERE frob = ? AND api_key = ?", (frob, ctx.api_key)).fetchone()
@@ -66,7 +66,7 @@ def get_token(ctx: Ctx) -> dict:
     if user["is_closed"]:
         raise Fault(108, "Account closed")
     perms = json.loads(row["perms"] or "{}")
-    token = insert_token(ctx.db, ctx.api_key, user["user_id"], perms)
+    token = insert_token(ctx.db, ctx.api_key, user["user_id"], perms, ctx.now)
     ctx.db.execute("UPDATE frobs SET status = 'used' WHERE frob = ?", (frob,))
     return auth_block(token, perms, user)
 
@@ -75,4 +75,4 @@ def get_token(ctx: Ctx) -> dict:
 def check_token(ctx: Ctx) -> dict:
     """The calling token's permissions and member (the dispatcher already validated it)."""
     assert ctx.user is not None  # auth "required": the dispatcher guarantees a user
-    return auth_block(ctx.str("auth_token"), ctx.perms, ctx.user)
+    return auth_block(ctx.text("auth_token"), ctx.perms, ctx.user)

@@ -17,11 +17,11 @@ Example:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..media import LABELS
-from ..registry import Ctx, Fault, Text, b, s
+from ..registry import Ctx, Fault, RowLike, Text, b, s
 from ..views import (
     perm_allows,
     relation,
@@ -44,6 +44,7 @@ __all__ = [
     "in_marks",
     "media_safety_filter",
     "own_share_filter",
+    "rebuildable_cover",
     "target_user",
     "thumbsize",
     "user_icon",
@@ -62,14 +63,14 @@ MEDIA = ("photo", "video", "audio", "other")
 
 def thumbsize(ctx: Ctx) -> str:
     """The ``thumbsize`` parameter, ``75x`` when absent or not a known label (§6.4)."""
-    label = ctx.str("thumbsize", "75x") or "75x"
+    label = ctx.text("thumbsize", "75x") or "75x"
     return label if label in LABELS else "75x"
 
 
 def media_safety_filter(ctx: Ctx, alias: str = "d") -> tuple[list[str], list]:
     """SQL conditions for a container's docs: one ``media`` name (others filter nothing) and ``safesurf``."""
     where, args = [], []
-    if (media := ctx.str("media")) in MEDIA:
+    if (media := ctx.text("media")) in MEDIA:
         where.append(f"{alias}.media = ?")
         args.append(media)
     ssql, sargs = safety_clause(ctx, alias)
@@ -79,13 +80,13 @@ def media_safety_filter(ctx: Ctx, alias: str = "d") -> tuple[list[str], list]:
 def own_share_filter(ctx: Ctx, alias: str, owner_id: int | None) -> tuple[list[str], list]:
     """SQL condition for ``share`` (0-4), applied only to the caller's own items (catalog:
     "only for albums owned by the caller"); out-of-range values filter nothing."""
-    share = ctx.int("share")
+    share = ctx.integer("share")
     if share is not None and 0 <= share <= 4 and owner_id == ctx.user_id:
         return [f"{alias}.share = ?"], [share]
     return [], []
 
 
-def user_link(ctx: Ctx, user: Mapping[str, Any]) -> str:
+def user_link(ctx: Ctx, user: RowLike) -> str:
     """The member's home page on the sandbox site (live: ``…/home/<alias or id>``)."""
     return f"{ctx.base_url}/home/{user['alias'] or user['user_id']}"
 
@@ -119,7 +120,7 @@ def fetch_user(ctx: Ctx, ident: str | int | None) -> sqlite3.Row:
 def target_user(ctx: Ctx, name: str = "user_id") -> sqlite3.Row:
     """The member a list is about: ``name`` if given, else the caller (§8.8 caller defaults)."""
     if ctx.has(name):
-        return fetch_user(ctx, ctx.str(name))
+        return fetch_user(ctx, ctx.text(name))
     if ctx.user is None:
         raise Fault(1, "User not found")
     return ctx.user
@@ -138,7 +139,7 @@ def fetch_album(ctx: Ctx, album_id: int | None, *, owner_only: bool = False) -> 
     return row
 
 
-def cover_block(ctx: Ctx, doc: Mapping[str, Any] | None, label: str) -> dict[str, str] | None:
+def cover_block(ctx: Ctx, doc: RowLike | None, label: str) -> dict[str, str] | None:
     """``{doc_id, w, h, url}`` (+ ``label``/``ext``) for a cover doc row, ``None`` without one."""
     if doc is None:
         return None
@@ -146,7 +147,19 @@ def cover_block(ctx: Ctx, doc: Mapping[str, Any] | None, label: str) -> dict[str
     return {"doc_id": s(doc["doc_id"]), "w": t["w"], "h": t["h"], "url": t["url"], "label": t["label"], "ext": "jpg"}
 
 
-def _album_covers(ctx: Ctx, rows: Sequence[Mapping[str, Any]]) -> dict[int, sqlite3.Row]:
+def rebuildable_cover(ctx: Ctx, doc: RowLike, cover: dict[str, str]) -> dict[str, str]:
+    """``cover`` with the parts clients rebuild other sizes from (folder.get/edit, docs/protocol.md §6.5).
+
+    ``farm``, ``secret``, ``path`` (the media URL's directory under the site root: the URL is
+    ``{root}{path}/{doc_id}.{secret}.{label}.{ext}``) and ``icon`` (``1`` when the thumbnail
+    is a generic icon: audio and other files without pixels).
+    """
+    path = cover["url"][len(ctx.base_url) :].rsplit("/", 1)[0]
+    icon = doc["media"] in ("audio", "other") and not (doc["w"] and doc["h"])
+    return {**cover, "farm": s(doc["farm"]), "secret": s(doc["secret"]), "path": path, "icon": b(icon)}
+
+
+def _album_covers(ctx: Ctx, rows: Sequence[RowLike]) -> dict[int, sqlite3.Row]:
     """The cover doc of each album: its ``cover_id`` when visible, else its first visible doc."""
     if not rows:
         return {}
@@ -198,9 +211,7 @@ def _album_counts(ctx: Ctx, ids: Sequence[int]) -> dict[int, dict[str, int]]:
     return out
 
 
-def album_records(
-    ctx: Ctx, rows: Sequence[Mapping[str, Any]], label: str = "75x", *, full: bool = False
-) -> list[dict[str, Any]]:
+def album_records(ctx: Ctx, rows: Sequence[RowLike], label: str = "75x", *, full: bool = False) -> list[dict[str, Any]]:
     """Album records for ``albums`` rows, batched (docs/protocol.md §2.5 ``album.getList`` sample).
 
     ``full`` adds what ``album.get`` carries: ``description``, ``owner``, ``can.add_doc``, ``you``.

@@ -36,7 +36,7 @@ _ATTR = re.compile(r"[^A-Za-z0-9_]")
 @handler("doc.get")
 def doc_get(ctx: Ctx) -> dict:
     """One doc with every block of the doc.get sample (§2.5); ``extra`` adds tags, notes, geo, md5."""
-    row = fetch_doc(ctx, ctx.int("doc_id"))
+    row = fetch_doc(ctx, ctx.integer("doc_id"))
     return {"doc": doc_full(ctx, row, extra=ctx.extra() & {"tags", "notes", "geo", "md5"})}
 
 
@@ -65,7 +65,7 @@ def doc_get_medias(ctx: Ctx) -> dict:
     """Every rendition URL: ``thumbs`` (all labels, with ``secret``), ``medias`` (video/audio)
     and ``original`` for the owner or a downloadable licence (§6.5: clients pick sizes here).
     """
-    row = fetch_doc(ctx, ctx.int("doc_id"))
+    row = fetch_doc(ctx, ctx.integer("doc_id"))
     thumbs = [{**t, "secret": s(row["secret"])} for t in thumbs_list(ctx, row)]
     out: dict[str, Any] = {"thumbs": {"thumb": thumbs}}
     if m := medias_list(ctx, row):
@@ -81,7 +81,7 @@ def doc_get_perms(ctx: Ctx) -> dict:
     """``visibility``, ``permissions`` and ``can`` as live clients read them (catalog note:
     the documentation's ``permcomment``/``usage`` names are not what the service returns).
     """
-    row = fetch_doc(ctx, ctx.int("doc_id"))
+    row = fetch_doc(ctx, ctx.integer("doc_id"))
     full = doc_full(ctx, row)
     return {"visibility": full["visibility"], "permissions": full["permissions"], "can": full["can"]}
 
@@ -89,7 +89,7 @@ def doc_get_perms(ctx: Ctx) -> dict:
 @handler("doc.getExif")
 def doc_get_exif(ctx: Ctx) -> dict:
     """The stored EXIF tags of a visible doc, one attribute per tag (``Make``, ``FNumber`` …)."""
-    row = fetch_doc(ctx, ctx.int("doc_id"))
+    row = fetch_doc(ctx, ctx.integer("doc_id"))
     try:
         items = json.loads(row["exif"] or "[]")
     except ValueError:
@@ -105,8 +105,16 @@ def doc_get_exif(ctx: Ctx) -> dict:
 
 @handler("doc.checkMD5")
 def doc_check_md5(ctx: Ctx) -> dict:
-    """Which of up to 20 MD5 sums match one of the caller's own docs (duplicate check before upload)."""
-    sums = [m.lower() for m in ctx.list("md5")][:20]
+    """Which of up to 20 MD5 sums match one of the caller's own docs (duplicate check before upload).
+
+    Every item carries ``md5``, ``found`` and ``doc_id``; a sum with no doc answers
+    ``doc_id="0"`` and ``found="0"``. Two kinds of readers meet here: clients tested against
+    the live service read ``doc_id`` on every item and call ``doc.get`` with it, catching the
+    API error (doc id 0 answers code 1 "Document not found"); readers of the method's note
+    ("an empty response if the md5 was not found") test ``found`` or the wrapper's count.
+    Both work, and the 2014 sample's fields are all there (docs/sandbox-divergences.md).
+    """
+    sums = [m.lower() for m in ctx.items("md5")][:20]
     items = []
     found = 0
     for md5 in sums:
@@ -115,10 +123,8 @@ def doc_check_md5(ctx: Ctx) -> dict:
             row = ctx.db.execute(
                 "SELECT doc_id FROM docs WHERE md5 = ? AND owner_id = ? ORDER BY doc_id LIMIT 1", (md5, ctx.user_id)
             ).fetchone()
-        item = {"md5": md5, "found": b(row is not None)}
-        if row is not None:
-            item["doc_id"] = s(row[0])
-            found += 1
+        item = {"doc_id": s(row[0]) if row is not None else "0", "md5": md5, "found": b(row is not None)}
+        found += row is not None
         items.append(item)
     body: dict[str, Any] = {"count": s(len(items)), "found": s(found)}
     if items:

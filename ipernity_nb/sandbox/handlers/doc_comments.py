@@ -96,7 +96,7 @@ def _record(ctx: Ctx, c: Any, doc: Any, *, owner: bool = False) -> dict[str, Any
 @handler("doc.comments.get")
 def comments_get(ctx: Ctx) -> dict:
     """One comment with its ``parent`` (when it is a reply) and the caller's rights on it."""
-    c, doc = _fetch_comment(ctx, ctx.int("comment_id"))
+    c, doc = _fetch_comment(ctx, ctx.integer("comment_id"))
     rec = _record(ctx, c, doc, owner="owner" in ctx.extra())
     rec.pop("modified_at")
     if c["parent_id"]:
@@ -117,7 +117,7 @@ def comments_get(ctx: Ctx) -> dict:
 @handler("doc.comments.getList")
 def comments_get_list(ctx: Ctx) -> dict:
     """Comments of a visible doc, oldest first (conversation order), paginated (default 100)."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"))
+    doc = fetch_doc(ctx, ctx.integer("doc_id"))
     rows, meta = ctx.paginate(
         "SELECT c.*, u.username FROM comments c JOIN users u ON u.user_id = c.user_id "
         "WHERE c.doc_id = ? ORDER BY c.posted_at ASC, c.comment_id ASC",
@@ -131,7 +131,7 @@ def comments_get_list(ctx: Ctx) -> dict:
 
 
 def _content(ctx: Ctx) -> str:
-    content = ctx.str("content")
+    content = ctx.text("content")
     if not content.strip():
         raise Fault(2, "Comment text is empty")
     return content
@@ -152,7 +152,7 @@ def _write_answer(ctx: Ctx, doc: Any, comment_id: int, posted_at: int, parent_id
 
 def _post(ctx: Ctx, doc: Any, content: str, parent_id: int | None) -> dict:
     check_may_comment(ctx, doc)
-    if ctx.bool("preview"):
+    if ctx.flag("preview"):
         return _write_answer(ctx, doc, 0, ctx.now, parent_id, content)
     same = ctx.db.execute(
         "SELECT comment_id, posted_at FROM comments WHERE doc_id = ? AND user_id = ? AND content = ? "
@@ -166,32 +166,32 @@ def _post(ctx: Ctx, doc: Any, content: str, parent_id: int | None) -> dict:
         (doc["doc_id"], ctx.user_id, parent_id, content, ctx.now),
     )
     bump_doc(ctx, doc["doc_id"], comment=True)
-    return _write_answer(ctx, doc, int(cur.lastrowid), ctx.now, parent_id, content)
+    return _write_answer(ctx, doc, int(cur.lastrowid or 0), ctx.now, parent_id, content)
 
 
 @handler("doc.comments.add")
 def comments_add(ctx: Ctx) -> dict:
     """Comment a visible doc (codes 1, 2, 3); answers the stored ``comment``."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"))
+    doc = fetch_doc(ctx, ctx.integer("doc_id"))
     return _post(ctx, doc, _content(ctx), None)
 
 
 @handler("doc.comments.reply")
 def comments_reply(ctx: Ctx) -> dict:
     """Answer a comment: a new comment on the same doc with ``parent_id`` set."""
-    parent, doc = _fetch_comment(ctx, ctx.int("comment_id"))
+    parent, doc = _fetch_comment(ctx, ctx.integer("comment_id"))
     return _post(ctx, doc, _content(ctx), int(parent["comment_id"]))
 
 
 @handler("doc.comments.edit")
 def comments_edit(ctx: Ctx) -> dict:
     """Change the text of one's own comment; ``modified_at`` only after the 5-minute grace."""
-    c, doc = _fetch_comment(ctx, ctx.int("comment_id"))
+    c, doc = _fetch_comment(ctx, ctx.integer("comment_id"))
     if c["user_id"] != ctx.user_id:
         raise Fault(1, "Comment not found")
     content = _content(ctx)
     modified = edit_time(ctx, c)
-    if not ctx.bool("preview"):
+    if not ctx.flag("preview"):
         ctx.db.execute(
             "UPDATE comments SET content = ?, modified_at = ? WHERE comment_id = ?",
             (content, modified, c["comment_id"]),
@@ -205,7 +205,7 @@ def comments_edit(ctx: Ctx) -> dict:
 @handler("doc.comments.delete")
 def comments_delete(ctx: Ctx) -> dict:
     """Delete a comment (its author or the doc owner), with the replies to it."""
-    c, doc = _fetch_comment(ctx, ctx.int("comment_id"))
+    c, doc = _fetch_comment(ctx, ctx.integer("comment_id"))
     if ctx.user_id not in (c["user_id"], doc["owner_id"]):
         raise Fault(1, "Comment not found")
     ids = [int(c["comment_id"])]

@@ -67,7 +67,7 @@ def filter_clauses(ctx: Ctx, alias: str = "d", *, share_owner: int | None = None
     """
     where: list[str] = []
     args: list = []
-    media = ctx.list("media")
+    media = ctx.items("media")
     if media:
         where.append(f"{alias}.media IN ({in_marks(media)})")
         args += media
@@ -75,7 +75,7 @@ def filter_clauses(ctx: Ctx, alias: str = "d", *, share_owner: int | None = None
     if sargs:
         where.append(sql)
         args += sargs
-    share = ctx.int("share")
+    share = ctx.integer("share")
     if share is not None and share_owner is not None and share_owner == ctx.user_id:
         where.append(f"{alias}.share = ?")
         args.append(share)
@@ -88,7 +88,7 @@ def target_user(ctx: Ctx, param: str = "user_id", *, code: int = 1) -> sqlite3.R
     Raises ``Fault(code, "User not found")`` when neither is given, the id is unknown or the
     account is closed.
     """
-    uid = ctx.int(param) if ctx.has(param) else ctx.user_id
+    uid = ctx.integer(param) if ctx.has(param) else ctx.user_id
     row = None
     if uid is not None:
         row = ctx.db.execute("SELECT * FROM users WHERE user_id = ?", (uid,)).fetchone()

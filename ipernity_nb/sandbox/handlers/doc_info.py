@@ -40,7 +40,7 @@ def _cover_url(ctx: Ctx, cover_id: int | None) -> str:
 @handler("doc.getContainers")
 def doc_get_containers(ctx: Ctx) -> dict:
     """``albums`` and ``groups`` containing a visible doc, each with its doc count and cover."""
-    row = fetch_doc(ctx, ctx.int("doc_id"))
+    row = fetch_doc(ctx, ctx.integer("doc_id"))
     doc_id = row["doc_id"]
     albums = ctx.db.execute(
         "SELECT a.*, (SELECT COUNT(*) FROM album_docs x WHERE x.album_id = a.album_id) AS n "
@@ -113,14 +113,14 @@ def _context_item(ctx: Ctx, r: Any, index: int, label: str) -> dict[str, str]:
 
 
 def _bounded(ctx: Ctx, name: str) -> int:
-    v = ctx.int(name, 10)
+    v = ctx.integer(name, 10)
     return max(0, min(10 if v is None else v, 50))
 
 
 @handler("doc.getContext")
 def doc_get_context(ctx: Ctx) -> dict:
     """``prev`` (newer), ``doc`` and ``next`` (older) in the owner's stream; ``prev``/``next`` ≤ 50."""
-    row = fetch_doc(ctx, ctx.int("doc_id"))
+    row = fetch_doc(ctx, ctx.integer("doc_id"))
     vis, vargs = visible_docs_clause(ctx, "d")
     fw, fa = filter_clauses(ctx, "d")
     base = f"d.owner_id = ? AND {vis}" + "".join(f" AND {w}" for w in fw)
@@ -160,7 +160,7 @@ def doc_get_context(ctx: Ctx) -> dict:
 @handler("doc.getFaves")
 def doc_get_faves(ctx: Ctx) -> dict:
     """Members who faved a visible doc, latest first (open accounts only)."""
-    row = fetch_doc(ctx, ctx.int("doc_id"))
+    row = fetch_doc(ctx, ctx.integer("doc_id"))
     rows, meta = ctx.paginate(
         "SELECT f.user_id, u.username, f.faved_at FROM faves_docs f JOIN users u ON u.user_id = f.user_id "
         "WHERE f.doc_id = ? AND u.is_closed = 0 ORDER BY f.faved_at DESC, f.user_id DESC",
@@ -177,7 +177,7 @@ def doc_get_faves(ctx: Ctx) -> dict:
 @handler("doc.getVisitors")
 def doc_get_visitors(ctx: Ctx) -> dict:
     """Identified visitors of one of the caller's docs, latest first, plus anonymous visits."""
-    row = fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+    row = fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
     rows, meta = ctx.paginate(
         "SELECT v.user_id, u.username, v.visits, v.visited_at FROM visits v JOIN users u ON u.user_id = v.user_id "
         "WHERE v.kind = 'doc' AND v.item_id = ? ORDER BY v.visited_at DESC, v.user_id DESC",

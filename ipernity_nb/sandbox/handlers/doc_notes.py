@@ -39,14 +39,14 @@ def normalise_rect(x: int, y: int, w: int, h: int, img_w: int, img_h: int) -> tu
 def _rect(ctx: Ctx, doc: Any) -> tuple[int, int, int, int]:
     dw, dh = int(doc["w"] or 0), int(doc["h"] or 0)
     img_w, img_h = thumb_dims(dw, dh, "560") if dw and dh else (560, 560)
-    vals = [ctx.int(k) for k in ("x", "y", "w", "h")]
-    if any(v is None for v in vals):
+    x, y, w, h = (ctx.integer(k) for k in ("x", "y", "w", "h"))
+    if x is None or y is None or w is None or h is None:
         return _DEFAULT
-    return normalise_rect(*(int(v) for v in vals if v is not None), img_w, img_h)  # type: ignore[misc]
+    return normalise_rect(x, y, w, h, img_w, img_h)
 
 
 def _member(ctx: Ctx) -> int | None:
-    mid = ctx.int("member_id")
+    mid = ctx.integer("member_id")
     if not mid:
         return None
     row = ctx.db.execute("SELECT user_id FROM users WHERE user_id = ? AND is_closed = 0", (mid,)).fetchone()
@@ -71,26 +71,26 @@ def _answer(note_id: int, user_id: int | None, rect: tuple[int, int, int, int], 
 @handler("doc.notes.add")
 def notes_add(ctx: Ctx) -> dict:
     """Add a note (or a member note) to a doc; answers the stored ``note``."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"))
+    doc = fetch_doc(ctx, ctx.integer("doc_id"))
     if not perm_allows(int(doc["perm_tag"]), relation(ctx, int(doc["owner_id"])), True):
         raise Fault(110, "Insufficient permissions")
     member = _member(ctx)
-    content = ctx.str("content").strip()
+    content = ctx.text("content").strip()
     if not content and member is None:
         raise Fault(2, "Content is empty")
     rect = _rect(ctx, doc)
-    if ctx.bool("preview"):
+    if ctx.flag("preview"):
         return _answer(0, ctx.user_id, rect, ctx.now, content)
     cur = ctx.db.execute(
         "INSERT INTO notes (doc_id, user_id, member_id, content, x, y, w, h, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
         (doc["doc_id"], ctx.user_id, member, content, *rect, ctx.now),
     )
     bump_doc(ctx, doc["doc_id"])
-    return _answer(int(cur.lastrowid), ctx.user_id, rect, ctx.now, content)
+    return _answer(int(cur.lastrowid or 0), ctx.user_id, rect, ctx.now, content)
 
 
 def _fetch_note(ctx: Ctx) -> tuple[Any, Any]:
-    nid = ctx.int("note_id")
+    nid = ctx.integer("note_id")
     note = ctx.db.execute("SELECT * FROM notes WHERE note_id = ?", (nid,)).fetchone() if nid else None
     if note is None:
         raise Fault(1, "Note not found")
@@ -104,11 +104,11 @@ def _fetch_note(ctx: Ctx) -> tuple[Any, Any]:
 def notes_edit(ctx: Ctx) -> dict:
     """Change a note's text and rectangle (its author or the doc owner)."""
     note, doc = _fetch_note(ctx)
-    content = ctx.str("content").strip()
+    content = ctx.text("content").strip()
     if not content and note["member_id"] is None:
         raise Fault(2, "Content is empty")
     rect = _rect(ctx, doc)
-    if not ctx.bool("preview"):
+    if not ctx.flag("preview"):
         ctx.db.execute(
             "UPDATE notes SET content = ?, x = ?, y = ?, w = ?, h = ? WHERE note_id = ?",
             (content, *rect, note["note_id"]),

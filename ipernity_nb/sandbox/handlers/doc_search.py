@@ -4,7 +4,8 @@ Semantics chosen where the live documentation is silent:
 
 * ``text``: every word must appear (case-insensitive substring) in the title, the
   description or one of the tags; a word starting with ``-`` excludes docs containing it;
-  ``"quoted phrases"`` match as one string.
+  ``"quoted phrases"`` match as one string. Parsed in one pass and bounded (at most 20
+  terms, 1000 characters, else code 5): :mod:`.search_text`.
 * ``tags``: comma list (max 20, normalised to lower case); a doc must carry **all** of them.
 * ``user_id``: that member's docs; without it, every doc the caller may see.
 * ``share`` filters only when ``user_id`` is the caller (§6.4); ``license`` is a list.
@@ -14,7 +15,7 @@ Semantics chosen where the live documentation is silent:
   ``popular`` (visits), ``posted-*``, ``created-*``. Every order ends on ``doc_id`` so pages
   never overlap or skip. Results are capped at 3000 (``total`` never exceeds it).
 
-Speed (issue 8): one scan yields the ordered ids of at most 3000 hits (the capped total
+Speed: one scan yields the ordered ids of at most 3000 hits (the capped total
 and the page slice), then only the page's rows are read; tags are looked up by id; the
 ``docs_visits``, ``docs_geo`` and covering ``docs_text`` indexes (schema.sql) serve the
 popular sort, the geo box and the text scan.
@@ -23,15 +24,14 @@ Not emulated: the live full-text engine's ranking and stemming; ``text`` with ``
 and ``album_id`` with ``group_id``, are all applied together instead of being refused.
 
 Example:
-    >>> text_terms('cat "red car" -dog')
-    (['cat', 'red car'], ['dog'])
+    >>> round(haversine(48.8566, 2.3522, 45.7640, 4.8357) / 1000)
+    391
 """
 
 from __future__ import annotations
 
 import math
 import re
-import shlex
 import sqlite3
 from collections import OrderedDict
 
@@ -39,6 +39,7 @@ from ..registry import Ctx, handler
 from ..views import visible_docs_clause
 from ..views_blocks import in_marks
 from .doc_common import docs_payload, filter_clauses
+from .search_text import search_terms
 
 _EARTH_M = 6_371_000.0
 CAP = 3000  # full-text results are capped (docs/protocol.md §2.4)
@@ -51,23 +52,13 @@ _SORTS = {
     "popular": "d.visits DESC, d.doc_id DESC",
 }
 #: The docs columns list records read (views.doc_records): not the long description and exif
-#: texts, whose fetching was a tenth of a 100-doc page's CPU (issue 8).
+#: texts, whose fetching was a tenth of a 100-doc page's CPU.
 _RECORD_COLUMNS = (
     "doc_id, owner_id, title, media, license, safety, md5, secret, farm, w, h, ext, bytes, filename, length, "
     "posted_at, created, modified_at, replaced_at, last_comment_at, last_update_at, visits, lat, lng, geo_accuracy"
 )
+_RECORD_NAMES = tuple(c.strip() for c in _RECORD_COLUMNS.split(","))
 _FLOAT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)")
-
-
-def text_terms(text: str) -> tuple[list[str], list[str]]:
-    """Split a query into required and excluded terms (lower case, quotes kept together)."""
-    try:
-        words = shlex.split(text)
-    except ValueError:  # unbalanced quote: fall back to plain words
-        words = text.split()
-    inc = [w.lower() for w in words if w and not w.startswith("-")]
-    exc = [w[1:].lower() for w in words if w.startswith("-") and len(w) > 1]
-    return [w for w in inc if w.strip("+")], exc
 
 
 def _like(term: str) -> str:
@@ -93,7 +84,7 @@ def _tag_use(ctx: Ctx, tag: str) -> tuple[int, int]:
 
 
 def _float(ctx: Ctx, name: str) -> float | None:
-    m = _FLOAT.match(ctx.str(name))
+    m = _FLOAT.match(ctx.text(name))
     return float(m.group()) if m else None
 
 
@@ -109,7 +100,7 @@ def _geo_clause(ctx: Ctx) -> tuple[list[str], list]:
     lat, lng = _float(ctx, "lat"), _float(ctx, "lng")
     if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
         return [], []
-    dist = max(1, min(ctx.int("dist", 5000) or 5000, 30000))
+    dist = max(1, min(ctx.integer("dist", 5000) or 5000, 30000))
     dlat = math.degrees(dist / _EARTH_M)
     dlng = dlat / max(0.01, math.cos(math.radians(lat)))
     ctx.db.create_function("sb_dist", 4, haversine, deterministic=True)
@@ -162,10 +153,12 @@ def _page(ctx: Ctx, where: str, args: list, order: str, order_args: list) -> tup
     )
     total = len(ids)
     wanted = list(ids[(page - 1) * per_page : page * per_page])
-    rows = []
+    rows: list[dict] = []
     if wanted:
-        got = ctx.db.execute(f"SELECT {_RECORD_COLUMNS} FROM docs WHERE doc_id IN ({in_marks(wanted)})", wanted)
-        by_id = {r["doc_id"]: r for r in got}
+        cur = ctx.db.cursor()
+        cur.row_factory = None  # plain tuples, zipped into the dicts records read (no sqlite3.Row)
+        got = cur.execute(f"SELECT {_RECORD_COLUMNS} FROM docs WHERE doc_id IN ({in_marks(wanted)})", wanted)
+        by_id = {r[0]: dict(zip(_RECORD_NAMES, r, strict=True)) for r in got}
         rows = [by_id[i] for i in wanted]
     pages = (total + per_page - 1) // per_page
     return rows, {"total": str(total), "page": str(page), "per_page": str(per_page), "pages": str(pages)}
@@ -176,7 +169,7 @@ def doc_search(ctx: Ctx) -> dict:
     """Docs the caller may see matching every given filter, paginated, capped at 3000 (§2.4)."""
     vis, args = visible_docs_clause(ctx, "d")
     where = [vis]
-    user_id = ctx.int("user_id") if ctx.has("user_id") else None
+    user_id = ctx.integer("user_id") if ctx.has("user_id") else None
     if user_id is not None:
         where.append("d.owner_id = ?")
         args.append(user_id)
@@ -188,15 +181,15 @@ def doc_search(ctx: Ctx) -> dict:
         where.append(f"d.license IN ({in_marks(licenses) or 'NULL'})")
         args += licenses
     for name, op in (("posted_min", ">="), ("posted_max", "<=")):
-        v = ctx.int(name)
+        v = ctx.integer(name)
         if v is not None:
             where.append(f"d.posted_at {op} ?")
             args.append(v)
     for name, op in (("created_min", ">="), ("created_max", "<=")):
         if ctx.has(name):
             where.append(f"d.created {op} ?")
-            args.append(ctx.str(name).strip())
-    tags = [t.lower() for t in ctx.list("tags")][:20]
+            args.append(ctx.text(name).strip())
+    tags = [t.lower() for t in ctx.items("tags")][:20]
     for tag in tags:
         tag_id, uses = _tag_use(ctx, tag)
         # A rare tag drives the query (look its docs up by id); a common one is only a filter
@@ -204,7 +197,9 @@ def doc_search(ctx: Ctx) -> dict:
         plus = "+" if uses > _COMMON_TAG else ""
         where.append(f"{plus}d.doc_id IN (SELECT xt.doc_id FROM doc_tags xt WHERE xt.tag_id = ?)")
         args.append(tag_id)
-    inc, exc = text_terms(ctx.str("text"))
+    inc, exc, impossible = search_terms(ctx)
+    if impossible:
+        where.append("0")
     for term in inc:
         sql, a = _term_clause(term)
         where.append(sql)
@@ -215,15 +210,15 @@ def doc_search(ctx: Ctx) -> dict:
         args += a
     if ctx.has("album_id"):
         where.append("d.doc_id IN (SELECT doc_id FROM album_docs WHERE album_id = ?)")
-        args.append(ctx.int("album_id", 0))
+        args.append(ctx.integer("album_id", 0))
     if ctx.has("group_id"):
         where.append("d.doc_id IN (SELECT doc_id FROM grp_docs WHERE group_id = ? AND pending = 0)")
-        args.append(ctx.int("group_id", 0))
+        args.append(ctx.integer("group_id", 0))
     gw, ga = _geo_clause(ctx)
     where += gw
     args += ga
 
-    sort = ctx.str("sort", "relevance")
+    sort = ctx.text("sort", "relevance")
     order = _SORTS.get(sort)
     order_args: list = []
     if order is None:  # relevance: title hits on the first term first, then newest

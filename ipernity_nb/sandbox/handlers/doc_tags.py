@@ -53,7 +53,7 @@ def tag_list(ctx: Ctx, doc_id: int) -> list[dict[str, str]]:
 @handler("doc.tags.getList")
 def tags_get_list(ctx: Ctx) -> dict:
     """Keyword then member tags of a visible doc."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"))
+    doc = fetch_doc(ctx, ctx.integer("doc_id"))
     tags = tag_list(ctx, doc["doc_id"])
     body: dict[str, Any] = {"total": s(len(tags))}
     if tags:
@@ -107,9 +107,9 @@ def _answer(ctx: Ctx, doc_id: int, added: int, dropped: int) -> dict:
 @handler("doc.tags.add")
 def tags_add(ctx: Ctx) -> dict:
     """Add keyword and/or member tags; answers ``added``/``dropped`` and the doc's tags."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"))
-    keywords = split_keywords(ctx.str("keywords"))
-    members, unknown = _members(ctx, ctx.list("members"))
+    doc = fetch_doc(ctx, ctx.integer("doc_id"))
+    keywords = split_keywords(ctx.text("keywords"))
+    members, unknown = _members(ctx, ctx.items("members"))
     rel = relation(ctx, int(doc["owner_id"]))
     tags_others = bool(keywords) or any(m != ctx.user_id for m in members)
     if tags_others and not perm_allows(int(doc["perm_tag"]), rel, True):
@@ -129,12 +129,12 @@ def tags_add(ctx: Ctx) -> dict:
 @handler("doc.tags.edit")
 def tags_edit(ctx: Ctx) -> dict:
     """Replace the keyword set (``keywords``) and/or member set (``members``) of one's own doc."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+    doc = fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
     doc_id = doc["doc_id"]
     replace_kw = "keywords" in ctx.params or "members" not in ctx.params
     added = dropped = 0
     if replace_kw:
-        keywords = split_keywords(ctx.str("keywords"))
+        keywords = split_keywords(ctx.text("keywords"))
         keep = {k.lower() for k in keywords}
         old = ctx.db.execute(
             "SELECT t.tag_id, t.tag FROM doc_tags dt JOIN tags t ON t.tag_id = dt.tag_id WHERE dt.doc_id = ?", (doc_id,)
@@ -145,7 +145,7 @@ def tags_edit(ctx: Ctx) -> dict:
                 dropped += 1
         added += sum(_add_keyword(ctx, doc_id, k) for k in keywords)
     if "members" in ctx.params:
-        members, unknown = _members(ctx, ctx.list("members"))
+        members, unknown = _members(ctx, ctx.items("members"))
         keep_sql = f" AND member_id NOT IN ({in_marks(members)})" if members else ""
         cur = ctx.db.execute(f"DELETE FROM doc_members WHERE doc_id = ?{keep_sql}", (doc_id, *members))
         dropped += cur.rowcount + unknown
@@ -157,8 +157,8 @@ def tags_edit(ctx: Ctx) -> dict:
 @handler("doc.tags.remove")
 def tags_remove(ctx: Ctx) -> dict:
     """Remove one tag (``type`` keyword|member, ``id`` tag id or member id)."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"))
-    kind, tid = ctx.str("type", "keyword"), ctx.int("id", 0)
+    doc = fetch_doc(ctx, ctx.integer("doc_id"))
+    kind, tid = ctx.text("type", "keyword"), ctx.integer("id", 0)
     if kind == "member":
         row = ctx.db.execute(
             "SELECT user_id, member_id FROM doc_members WHERE doc_id = ? AND member_id = ?", (doc["doc_id"], tid)

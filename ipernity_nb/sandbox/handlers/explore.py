@@ -7,8 +7,9 @@ Explore lists show public docs only (``share`` 4) of open accounts, whoever asks
 * ``docs.getRecent``: newest first, ``count`` (default 50, max 100); wrapper carries only
   ``count`` (docs/protocol.md §2.4).
 * ``docs.homepage``: the "featured" selection: public photos for all audiences (safety 1)
-  with at least one fave, most faved first; paginated by ``page``/``per_page`` (default 5)
-  but the wrapper carries only ``count`` as documented.
+  with at least one fave, most faved first; paginated by ``page``/``per_page`` (default 5).
+  The 2014 sample's wrapper carries only ``count``; like every paged list here it also
+  carries ``total``, ``page``, ``per_page`` and ``pages`` (docs/sandbox-divergences.md).
 * ``groups.getRandom``: up to ``count`` (default 10, max 50) public groups, drawn with a
   generator seeded by the request second (repeatable within one second, varied across).
 
@@ -59,12 +60,12 @@ def explore_recent(ctx: Ctx) -> dict:
 @handler("explore.docs.homepage")
 def explore_homepage(ctx: Ctx) -> dict:
     """Featured public photos (most faved, all audiences)."""
-    rows, _meta = ctx.paginate(
+    rows, meta = ctx.paginate(
         f"SELECT d.*, (SELECT COUNT(*) FROM faves_docs f WHERE f.doc_id = d.doc_id) AS nf FROM docs d "
         f"WHERE {_PUBLIC} AND d.media = 'photo' AND d.safety = 1 "
         "AND EXISTS (SELECT 1 FROM faves_docs f WHERE f.doc_id = d.doc_id) ORDER BY nf DESC, d.doc_id DESC"
     )
-    return docs_payload(ctx, rows, {"count": s(len(rows))}, allowed_extra=_EXTRA)
+    return docs_payload(ctx, rows, page_attrs(meta, count=True), allowed_extra=_EXTRA)
 
 
 @handler("explore.groups.getRandom")

@@ -30,7 +30,7 @@ def faves_albums_get_list(ctx: Ctx) -> dict:
     user = target_user(ctx)
     uid = int(user["user_id"])
     where, args = ["f.user_id = ?", "u.is_closed = 0"], [uid]
-    owner = ctx.int("owner_id")
+    owner = ctx.integer("owner_id")
     if ctx.has("owner_id"):
         where.append("a.owner_id = ?")
         args.append(owner if owner is not None else 0)
@@ -70,7 +70,7 @@ def faves_albums_get_list(ctx: Ctx) -> dict:
 @handler("faves.albums.add")
 def faves_albums_add(ctx: Ctx) -> dict:
     """Fave an album (idempotent). Code 1 "Album not found"."""
-    album = fetch_album(ctx, ctx.int("album_id"))
+    album = fetch_album(ctx, ctx.integer("album_id"))
     ctx.db.execute(
         "INSERT OR IGNORE INTO faves_albums (user_id, album_id, faved_at) VALUES (?,?,?)",
         (ctx.user_id, album["album_id"], ctx.now),
@@ -81,6 +81,6 @@ def faves_albums_add(ctx: Ctx) -> dict:
 @handler("faves.albums.remove")
 def faves_albums_remove(ctx: Ctx) -> dict:
     """Unfave an album (idempotent). Code 1 "Album not found"."""
-    album = fetch_album(ctx, ctx.int("album_id"))
+    album = fetch_album(ctx, ctx.integer("album_id"))
     ctx.db.execute("DELETE FROM faves_albums WHERE user_id = ? AND album_id = ?", (ctx.user_id, album["album_id"]))
     return {}

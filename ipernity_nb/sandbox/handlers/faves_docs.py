@@ -36,7 +36,7 @@ def faves_docs_get_list(ctx: Ctx) -> dict:
     vis, args = visible_docs_clause(ctx, "d")
     where = ["f.user_id = ?", vis]
     args = [uid, *args]
-    owner_id = ctx.int("owner_id") if ctx.has("owner_id") else None
+    owner_id = ctx.integer("owner_id") if ctx.has("owner_id") else None
     if owner_id is not None:
         where.append("d.owner_id = ?")
         args.append(owner_id)
@@ -76,7 +76,7 @@ def faves_docs_get_list(ctx: Ctx) -> dict:
 @handler("faves.docs.add")
 def faves_docs_add(ctx: Ctx) -> dict:
     """Fave a visible doc of someone else."""
-    doc = fetch_doc(ctx, ctx.int("doc_id"))
+    doc = fetch_doc(ctx, ctx.integer("doc_id"))
     if doc["owner_id"] == ctx.user_id:
         raise Fault(2, "You cannot fave your own document")
     ctx.db.execute(
@@ -89,7 +89,7 @@ def faves_docs_add(ctx: Ctx) -> dict:
 @handler("faves.docs.remove")
 def faves_docs_remove(ctx: Ctx) -> dict:
     """Remove a doc from the caller's faves."""
-    doc_id = ctx.int("doc_id")
+    doc_id = ctx.integer("doc_id")
     cur = ctx.db.execute("DELETE FROM faves_docs WHERE user_id = ? AND doc_id = ?", (ctx.user_id, doc_id or 0))
     if cur.rowcount == 0:
         raise Fault(1, "Document not found")

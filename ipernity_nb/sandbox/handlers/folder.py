@@ -2,7 +2,8 @@
 albums.add, albums.remove (writes).
 
 A folder is a container of albums. Shapes per the catalog ``response_fields``;
-``folder.getList`` carries ``count`` but no ``pages`` (docs/protocol.md §2.4), and
+``folder.getList`` carries ``count`` and ``pages`` (the 2014 sample of docs/protocol.md
+§2.4 omits ``pages``; every paged list has it here, docs/sandbox-divergences.md), and
 ``folder.albums.getList`` nests ``folder.albums.album[]``. ``folder.count.family/friends/ff/
 public`` count the docs, per share level, in the folder's albums. Removing the last album of
 a folder destroys the folder (§6.5); folders without albums are left out of
@@ -20,9 +21,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..registry import Ctx, Fault, Text, handler, s
+from ..registry import Ctx, Fault, Text, handler, next_id, s
 from ..views import visible_docs_clause
-from .containers import album_records, cover_block, target_user, thumbsize
+from .containers import album_records, cover_block, rebuildable_cover, target_user, thumbsize
 from .members import append, contents, edit, owned, reorder, take_out, tally, unique_ids
 
 #: Most albums one folder may hold (``folder.albums.add`` code 3); the sandbox's choice.
@@ -85,9 +86,9 @@ def folder_record(ctx: Ctx, folder: Any, label: str, *, full: bool = True) -> di
     if not full:
         rec["visibility"] = {"family": counts["family"], "friend": counts["friends"], "ff": counts["ff"]}
         rec["visibility"]["public"] = counts["public"]
-    if (cov := cover_block(ctx, _cover_doc(ctx, folder), label)) is not None:
-        cov["farm"] = "1"
-        rec["cover"] = cov
+    cover_doc = _cover_doc(ctx, folder)
+    if (cov := cover_block(ctx, cover_doc, label)) is not None and cover_doc is not None:
+        rec["cover"] = rebuildable_cover(ctx, cover_doc, cov) if full else {**cov, "farm": s(cover_doc["farm"])}
     if full:
         u = ctx.db.execute("SELECT username, alias FROM users WHERE user_id = ?", (owner_id,)).fetchone()
         rec["owner"] = {"user_id": s(owner_id), "username": s(u[0] if u else ""), "alias": s(u[1] if u else "")}
@@ -100,22 +101,23 @@ def folder_record(ctx: Ctx, folder: Any, label: str, *, full: bool = True) -> di
 @handler("folder.get")
 def folder_get(ctx: Ctx) -> dict:
     """One folder (code 1 "Folder not found")."""
-    return {"folder": folder_record(ctx, fetch_folder(ctx, ctx.int("folder_id")), thumbsize(ctx))}
+    return {"folder": folder_record(ctx, fetch_folder(ctx, ctx.integer("folder_id")), thumbsize(ctx))}
 
 
 @handler("folder.getList")
 def folder_get_list(ctx: Ctx) -> dict:
-    """The folders of ``user_id`` (default: the caller); ``count`` but no ``pages`` (§2.4)."""
+    """The folders of ``user_id`` (default: the caller), with ``count`` and ``pages``."""
     user = target_user(ctx)
     label = thumbsize(ctx)
     where = "f.owner_id = ?"
-    if not ctx.bool("empty"):
+    if not ctx.flag("empty"):
         where += " AND EXISTS (SELECT 1 FROM folder_albums fa WHERE fa.folder_id = f.folder_id)"
     rows, pg = ctx.paginate(
         f"SELECT f.* FROM folders f WHERE {where} ORDER BY f.position, f.created_at DESC, f.folder_id DESC",
         (user["user_id"],),
     )
-    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "count")}
+    # pages too, though the 2014 sample omits it: live clients read it (docs/sandbox-divergences.md)
+    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "pages", "count")}
     out["thumbsize"] = label
     if ctx.user_id == user["user_id"]:
         out["can"] = {"create": "1"}
@@ -127,7 +129,7 @@ def folder_get_list(ctx: Ctx) -> dict:
 @handler("folder.albums.getList")
 def folder_albums_get_list(ctx: Ctx) -> dict:
     """The folder's albums as ``folder.albums.album[]`` (§2.4), each with a ``thumb``."""
-    folder = fetch_folder(ctx, ctx.int("folder_id"))
+    folder = fetch_folder(ctx, ctx.integer("folder_id"))
     label = thumbsize(ctx)
     rows, pg = ctx.paginate(
         "SELECT a.* FROM folder_albums fa JOIN albums a ON a.album_id = fa.album_id "
@@ -160,15 +162,14 @@ def folder_albums_get_list(ctx: Ctx) -> dict:
 def folder_create(ctx: Ctx) -> dict:
     """A new empty folder for the caller (code 1 "Title is missing"); it shows in
     ``folder.getList`` once it holds an album (or with ``empty=1``)."""
-    title = ctx.str("title").strip()
+    title = ctx.text("title").strip()
     if not title:
         raise Fault(1, "Title is missing")
-    top = ctx.db.execute("SELECT COALESCE(MAX(folder_id), 0) FROM folders").fetchone()[0]
-    fid = max(int(top) + 1, 40001)
+    fid = next_id(ctx.db, "folders", "folder_id", floor=40000)
     ctx.db.execute(
         "INSERT INTO folders (folder_id, owner_id, title, description, created_at, last_update_at) "
         "VALUES (?,?,?,?,?,?)",
-        (fid, ctx.user_id, title, ctx.str("description"), ctx.now, ctx.now),
+        (fid, ctx.user_id, title, ctx.text("description"), ctx.now, ctx.now),
     )
     return {"folder": folder_record(ctx, fetch_folder(ctx, fid), thumbsize(ctx))}
 
@@ -177,7 +178,7 @@ def folder_create(ctx: Ctx) -> dict:
 def folder_edit(ctx: Ctx) -> dict:
     """Change title/description/cover: 1 Folder not found, 2 Cover not found, 3 Title is empty,
     4 No parameters were sent (codes as ``album.edit``; the catalog lists none)."""
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     edit(ctx, "folders", "folder_id", folder["folder_id"])
     return {"folder": folder_record(ctx, fetch_folder(ctx, folder["folder_id"]), thumbsize(ctx))}
 
@@ -191,7 +192,7 @@ def destroy_folder(ctx: Ctx, folder_id: int) -> None:
 @handler("folder.delete")
 def folder_delete(ctx: Ctx) -> dict:
     """Delete one of the caller's folders; its albums stay."""
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     destroy_folder(ctx, int(folder["folder_id"]))
     return {}
 
@@ -210,7 +211,7 @@ def folder_albums_add(ctx: Ctx) -> dict:
     Codes: 1 Folder not found, 2 Albums not found (none of the ids is the caller's album),
     3 Folder limit reached. Albums already in the folder answer ``added="0"``.
     """
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     fid = int(folder["folder_id"])
     ids = unique_ids(ctx, "album_id")
     mine = owned(ctx, "albums", "album_id", ids)
@@ -234,7 +235,7 @@ def folder_albums_remove(ctx: Ctx) -> dict:
 
     Codes: 1 Folder not found, 2 Albums not found (none of the ids is in the folder).
     """
-    folder = fetch_folder(ctx, ctx.int("folder_id"), owner_only=True)
+    folder = fetch_folder(ctx, ctx.integer("folder_id"), owner_only=True)
     fid = int(folder["folder_id"])
     ids = unique_ids(ctx, "album_id")
     gone, left = take_out(ctx, "folder_albums", "folder_id", fid, "album_id", ids, Fault(2, "Albums not found"))

@@ -1,8 +1,9 @@
 """``group.*``: get, getList, search, docs.getList, docs.getContext (reads), docs.add, docs.remove (writes).
 
 Shapes per the catalog ``response_fields`` and docs/protocol.md §2.4: ``group.getList`` has
-``count`` but no ``pages``; ``group.docs.getList`` nests ``group.docs.doc[]``. Records carry
-both ``group_id`` (list records) and ``id`` (``group.get``'s sample attribute).
+``count`` and ``pages`` (the 2014 sample omits ``pages``, docs/sandbox-divergences.md);
+``group.docs.getList`` nests ``group.docs.doc[]``. Records carry both ``group_id`` (list
+records) and ``id`` (``group.get``'s sample attribute).
 
 Visibility: every group's metadata is public, but a private group's pool (``is_public=0``)
 is shown to members only (others get code 1 "Group not found"), and a member's private
@@ -27,6 +28,7 @@ from ..views import doc_records, visible_docs_clause
 from .album import context_answer
 from .containers import MAX_GROUPS_PER_DOC, MEDIA, fetch_user, in_marks, media_safety_filter, target_user, thumbsize
 from .members import contents, tally, unique_ids
+from .search_text import search_terms
 
 _DAY = 86400
 
@@ -45,7 +47,7 @@ def fetch_group(ctx: Ctx, group_id: int | None, *, pool: bool = False) -> sqlite
     row = None
     if group_id is not None and group_id > 0:
         row = ctx.db.execute("SELECT * FROM grp WHERE group_id = ?", (group_id,)).fetchone()
-    if row is None or (pool and not row["is_public"] and _membership(ctx, group_id) is None):
+    if row is None or (pool and not row["is_public"] and _membership(ctx, int(row["group_id"])) is None):
         raise Fault(1, "Group not found")
     return row
 
@@ -150,13 +152,13 @@ def _quota(ctx: Ctx, group: Any, member: bool) -> dict[str, str]:
 @handler("group.get")
 def group_get(ctx: Ctx) -> dict:
     """One group with description, quota, ``can`` (accepted media, add_doc) and ``you``."""
-    row = fetch_group(ctx, ctx.int("group_id"))
+    row = fetch_group(ctx, ctx.integer("group_id"))
     return {"group": group_records(ctx, [row], full=True)[0]}
 
 
 @handler("group.getList")
 def group_get_list(ctx: Ctx) -> dict:
-    """Groups ``user_id`` (default: the caller) belongs to; ``count`` but no ``pages`` (§2.4)."""
+    """Groups ``user_id`` (default: the caller) belongs to, with ``count`` and ``pages``."""
     user = target_user(ctx)
     where, args = "m.user_id = ?", [user["user_id"]]
     if ctx.user_id != user["user_id"]:
@@ -168,7 +170,8 @@ def group_get_list(ctx: Ctx) -> dict:
         "ORDER BY m.joined_at DESC, g.group_id",
         args,
     )
-    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "count")}
+    # pages too, though the 2014 sample omits it: live clients read it (docs/sandbox-divergences.md)
+    out: dict[str, Any] = {k: pg[k] for k in ("total", "page", "per_page", "pages", "count")}
     if rows:
         out["group"] = group_records(ctx, rows)
     return {"groups": out}
@@ -177,16 +180,15 @@ def group_get_list(ctx: Ctx) -> dict:
 @handler("group.search")
 def group_search(ctx: Ctx) -> dict:
     """Groups whose title or description contains every word of ``text`` (code 1 when empty)."""
-    words = ctx.str("text").replace("+", " ").split()
-    words = [w.lstrip("+") for w in words if not w.startswith("-")]
+    words = search_terms(ctx).include  # bounded (code 5); exclusions are not emulated here
     if not words:
         raise Fault(1, "Search text query is empty")
     where = " AND ".join("(g.title LIKE ? OR g.description LIKE ?)" for _ in words)
     args: list[Any] = [x for w in words for x in (f"%{w}%", f"%{w}%")]
     if ctx.has("lang"):
         where += " AND g.lang = ?"
-        args.append(ctx.str("lang"))
-    sort = ctx.str("sort", "relevance")
+        args.append(ctx.text("lang"))
+    sort = ctx.text("sort", "relevance")
     if sort == "created-asc":
         order = "g.created_at, g.group_id"
     elif sort == "created-desc":
@@ -206,7 +208,7 @@ def _pool_sql(ctx: Ctx, group: Any) -> tuple[str, list]:
     where, args = ["gd.group_id = ?", "gd.pending = 0", vis], [group["group_id"], *vargs]
     if ctx.has("user_id"):
         try:
-            user = fetch_user(ctx, ctx.str("user_id"))
+            user = fetch_user(ctx, ctx.text("user_id"))
         except Fault:
             raise Fault(2, "User not found") from None
         where.append("d.owner_id = ?")
@@ -225,7 +227,7 @@ def _pool_sql(ctx: Ctx, group: Any) -> tuple[str, list]:
 def group_docs_get_list(ctx: Ctx) -> dict:
     """The pool as ``group.docs.doc[]`` (§2.4). Codes: 1 Group not found (or private and the
     caller is not a member), 2 User not found (unknown ``user_id`` filter)."""
-    group = fetch_group(ctx, ctx.int("group_id"), pool=True)
+    group = fetch_group(ctx, ctx.integer("group_id"), pool=True)
     sql, args = _pool_sql(ctx, group)
     label = thumbsize(ctx)
     rows, pg = ctx.paginate(sql, args)
@@ -238,7 +240,7 @@ def group_docs_get_list(ctx: Ctx) -> dict:
 @handler("group.docs.getContext")
 def group_docs_get_context(ctx: Ctx) -> dict:
     """The neighbours of ``doc_id`` in the pool (newest first), ``prev``/``next`` 1-50."""
-    group = fetch_group(ctx, ctx.int("group_id"), pool=True)
+    group = fetch_group(ctx, ctx.integer("group_id"), pool=True)
     return context_answer(ctx, "group", group["group_id"], *_pool_sql(ctx, group))
 
 
@@ -255,7 +257,7 @@ def group_docs_add(ctx: Ctx) -> dict:
     caller is not a member), 2 Documents not found, 3 Quota limit reached (the group's daily
     per-member quota), 4 Group closed or limit reached.
     """
-    group = fetch_group(ctx, ctx.int("group_id"))
+    group = fetch_group(ctx, ctx.integer("group_id"))
     gid = int(group["group_id"])
     if _membership(ctx, gid) is None:
         raise Fault(1, "Group not found")
@@ -308,12 +310,15 @@ def group_docs_add(ctx: Ctx) -> dict:
 
 @handler("group.docs.remove")
 def group_docs_remove(ctx: Ctx) -> dict:
-    """Withdraw docs from the pool: ``group{group_id,total,removed,skipped, doc[]{doc_id,removed}}``.
+    """Withdraw docs from the pool: ``group{group_id,total,removed,skipped, docs[]{doc_id,removed}}``.
+
+    The per-doc key is ``docs`` (``doc`` for group.docs.add), as clients tested against the
+    live service read it (``res["group"]["docs"][0]["doc_id"]``; docs/sandbox-divergences.md).
 
     A member removes their own docs; group admins and moderators may remove anyone's.
     Codes: 1 Group not found (or not a member), 2 Documents not found (none removable).
     """
-    group = fetch_group(ctx, ctx.int("group_id"))
+    group = fetch_group(ctx, ctx.integer("group_id"))
     gid = int(group["group_id"])
     m = _membership(ctx, gid)
     if m is None:
@@ -336,4 +341,4 @@ def group_docs_remove(ctx: Ctx) -> dict:
     total = ctx.db.execute("SELECT COUNT(*) FROM grp_docs WHERE group_id = ? AND pending = 0", (gid,)).fetchone()[0]
     items = [{"doc_id": s(d), "removed": s(int(d in gone))} for d in ids]
     head = {"group_id": gid, "total": total}
-    return {"group": tally(head, "doc", items, removed=len(gone), skipped=len(ids) - len(gone))}
+    return {"group": tally(head, "docs", items, removed=len(gone), skipped=len(ids) - len(gone))}

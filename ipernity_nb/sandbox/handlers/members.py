@@ -102,14 +102,14 @@ def edit(ctx: Ctx, table: str, id_col: str, key: int) -> None:
         raise Fault(4, "No parameters were sent")
     sets: dict[str, object] = {}
     if "title" in ctx.params:
-        title = ctx.str("title").strip()
+        title = ctx.text("title").strip()
         if not title:
             raise Fault(3, "Title is empty")
         sets["title"] = title
     if "description" in ctx.params:
-        sets["description"] = ctx.str("description")
+        sets["description"] = ctx.text("description")
     if "cover_id" in ctx.params:
-        cover = ctx.int("cover_id")
+        cover = ctx.integer("cover_id")
         if cover is None or not owned(ctx, "docs", "doc_id", [cover]):
             raise Fault(2, "Cover not found")
         sets["cover_id"] = cover

@@ -37,7 +37,7 @@ _RELATION_SQL = {
 
 
 def _relation_filter(ctx: Ctx, own: bool) -> str:
-    rel = ctx.int("relation", 0) if own else 0
+    rel = ctx.integer("relation", 0) if own else 0
     if rel == 8:
         return "n.is_blocked = 1"
     return " AND ".join(x for x in ("n.is_blocked = 0", _RELATION_SQL.get(rel or 0, "")) if x)
@@ -134,7 +134,7 @@ def network_get_list(ctx: Ctx) -> dict:
 @handler("network.autocomplete")
 def network_autocomplete(ctx: Ctx) -> dict:
     """Contacts of the caller whose username matches ``query`` at a word start (or ``anywhere=1``)."""
-    query = ctx.str("query").strip().lower()
+    query = ctx.text("query").strip().lower()
     if not query:
         raise Fault(1, "Query is empty")
     where = _relation_filter(ctx, True)
@@ -143,7 +143,7 @@ def network_autocomplete(ctx: Ctx) -> dict:
         f"WHERE n.user_id = ? AND u.is_closed = 0 AND {where} ORDER BY u.username COLLATE NOCASE, u.user_id",
         (ctx.user_id,),
     ).fetchall()
-    if ctx.bool("anywhere"):
+    if ctx.flag("anywhere"):
         hits = [r for r in rows if query in r["username"].lower()]
     else:
         # A word starts the name or follows a separator (space, _, -, .).

@@ -39,10 +39,10 @@ def network_docs_recent(ctx: Ctx) -> dict:
     vis, args = visible_docs_clause(ctx, "d")
     where = ["n.user_id = ?", "n.is_blocked = 0", vis]
     args = [ctx.user_id, *args]
-    rel = _RELATION.get(ctx.int("relation", 0) or 0)
+    rel = _RELATION.get(ctx.integer("relation", 0) or 0)
     if rel:
         where.append(rel)
-    hours = ctx.int("hours", 0) or 0
+    hours = ctx.integer("hours", 0) or 0
     if hours > 0:
         where.append("d.posted_at >= ?")
         args.append(ctx.now - hours * 3600)

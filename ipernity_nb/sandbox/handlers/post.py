@@ -38,6 +38,7 @@ from .containers import (
     user_icon,
     visitors_payload,
 )
+from .search_text import search_terms
 
 #: post.search full-text results stop here (docs/protocol.md §2.4).
 SEARCH_CAP = 3000
@@ -178,7 +179,7 @@ def _list(ctx: Ctx, sql: str, args: list, *, cap: int | None = None) -> dict:
 @handler("post.get")
 def post_get(ctx: Ctx) -> dict:
     """One article (code 1 "Post not found"); ``extra=tags`` adds ``tags{total, tag[]}``."""
-    return {"post": post_records(ctx, [fetch_post(ctx, ctx.int("post_id"))], full=True)[0]}
+    return {"post": post_records(ctx, [fetch_post(ctx, ctx.integer("post_id"))], full=True)[0]}
 
 
 @handler("post.getList")
@@ -196,7 +197,7 @@ def post_get_list(ctx: Ctx) -> dict:
 @handler("post.getContext")
 def post_get_context(ctx: Ctx) -> dict:
     """The previous (older) and next (newer) article of the same author the caller may see."""
-    post = fetch_post(ctx, ctx.int("post_id"))
+    post = fetch_post(ctx, ctx.integer("post_id"))
     vis, vargs = visible_docs_clause(ctx, "p")
     key = (int(post["posted_at"]), int(post["post_id"]))
     base = f"SELECT p.* FROM posts p WHERE p.owner_id = ? AND {vis} AND "
@@ -229,14 +230,14 @@ def post_get_context(ctx: Ctx) -> dict:
 @handler("post.getFaves")
 def post_get_faves(ctx: Ctx) -> dict:
     """Members who faved the article, newest first."""
-    post = fetch_post(ctx, ctx.int("post_id"))
+    post = fetch_post(ctx, ctx.integer("post_id"))
     return {"faves": {"post_id": s(post["post_id"]), **faves_payload(ctx, "faves_posts", "post_id", post["post_id"])}}
 
 
 @handler("post.getVisitors")
 def post_get_visitors(ctx: Ctx) -> dict:
     """Identified visitors of one of the caller's articles plus the anonymous remainder."""
-    post = fetch_post(ctx, ctx.int("post_id"), owner_only=True)
+    post = fetch_post(ctx, ctx.integer("post_id"), owner_only=True)
     return {"visits": visitors_payload(ctx, "post", int(post["post_id"]), int(post["visits"]))}
 
 
@@ -246,21 +247,19 @@ def post_search(ctx: Ctx) -> dict:
     vis, args = visible_docs_clause(ctx, "p")
     where = [vis, "u.is_closed = 0"]
     if ctx.has("user_id"):
-        user_id = ctx.int("user_id", 0) or 0
+        user_id = ctx.integer("user_id", 0) or 0
         where.append("p.owner_id = ?")
         args.append(user_id)
         swhere, sargs = own_share_filter(ctx, "p", user_id)
         where += swhere
         args += sargs
-    for word in ctx.str("text").split():
-        if word.startswith("-") and len(word) > 1:
-            where.append("NOT (p.title LIKE ? OR p.intro LIKE ? OR p.content LIKE ?)")
-            word = word[1:]
-        else:
-            where.append("(p.title LIKE ? OR p.intro LIKE ? OR p.content LIKE ?)")
-            word = word.lstrip("+")
+    terms = search_terms(ctx)  # bounded (code 5), one pass
+    if terms.impossible:
+        where.append("0")
+    for word, neg in [(w, "") for w in terms.include] + [(w, "NOT ") for w in terms.exclude]:
+        where.append(f"{neg}(p.title LIKE ? OR p.intro LIKE ? OR p.content LIKE ?)")
         args += [f"%{word}%"] * 3
-    tags = [t.lower() for t in ctx.list("tags")][:20]
+    tags = [t.lower() for t in ctx.items("tags")][:20]
     if tags:
         where.append(
             "EXISTS (SELECT 1 FROM post_tags pt JOIN tags t USING (tag_id) "
@@ -272,21 +271,21 @@ def post_search(ctx: Ctx) -> dict:
         where.append(f"p.license IN ({in_marks(lic)})")
         args += lic
     for name, op in (("posted_min", ">="), ("posted_max", "<=")):
-        if (v := ctx.int(name)) is not None:
+        if (v := ctx.integer(name)) is not None:
             where.append(f"p.posted_at {op} ?")
             args.append(v)
     if ctx.has("created_min"):
         where.append("substr(p.created, 1, 10) >= ?")
-        args.append(ctx.str("created_min")[:10])
+        args.append(ctx.text("created_min")[:10])
     if ctx.has("created_max"):
         where.append("substr(p.created, 1, 10) <= ?")
-        args.append(ctx.str("created_max")[:10])
+        args.append(ctx.text("created_max")[:10])
     order = {
         "posted-asc": "p.posted_at, p.post_id",
         "created-desc": "p.created DESC, p.post_id DESC",
         "created-asc": "p.created, p.post_id",
         "popular": "p.visits DESC, p.post_id DESC",
-    }.get(ctx.str("sort"), "p.posted_at DESC, p.post_id DESC")
+    }.get(ctx.text("sort"), "p.posted_at DESC, p.post_id DESC")
     sql = f"SELECT p.* FROM posts p JOIN users u ON u.user_id = p.owner_id WHERE {' AND '.join(where)} ORDER BY {order}"
     return _list(ctx, sql, args, cap=SEARCH_CAP)
 
@@ -332,14 +331,14 @@ def fetch_comment(ctx: Ctx, comment_id: int | None) -> tuple[sqlite3.Row, sqlite
 @handler("post.comments.get")
 def post_comments_get(ctx: Ctx) -> dict:
     """One comment by ``comment_id`` (code 1 "Comment not found")."""
-    row, post = fetch_comment(ctx, ctx.int("comment_id"))
+    row, post = fetch_comment(ctx, ctx.integer("comment_id"))
     return {"comment": comment_record(ctx, row, post)}
 
 
 @handler("post.comments.getList")
 def post_comments_get_list(ctx: Ctx) -> dict:
     """Comments on ``post_id``, oldest first (code 1 "Post not found")."""
-    post = fetch_post(ctx, ctx.int("post_id"))
+    post = fetch_post(ctx, ctx.integer("post_id"))
     rows, pg = ctx.paginate(
         "SELECT c.*, u.username FROM post_comments c JOIN users u ON u.user_id = c.user_id "
         "WHERE c.post_id = ? ORDER BY c.posted_at, c.comment_id",

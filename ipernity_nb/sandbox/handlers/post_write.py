@@ -26,17 +26,19 @@ Example (over HTTP, with a running ``Sandbox``):
 
 from __future__ import annotations
 
-from ..registry import Ctx, Fault, handler, s
+from collections.abc import Collection
+
+from ..registry import Ctx, Fault, handler, next_id, s
 from .doc_comments import check_may_comment, edit_time
 from .post import comment_record, fetch_comment, fetch_post, post_link, post_records
 
 _LICENSES = (0, 1, 3, 5, 7, 9, 11, 255)
 
 
-def _enum(ctx: Ctx, name: str, allowed: tuple[int, ...] | range) -> int | None:
+def _enum(ctx: Ctx, name: str, allowed: Collection[int]) -> int | None:
     if name not in ctx.params:
         return None
-    raw = ctx.str(name).strip()
+    raw = ctx.text(name).strip()
     if not raw.lstrip("-").isdigit() or int(raw) not in allowed:
         raise Fault(3, "Invalid arguments")
     return int(raw)
@@ -45,11 +47,11 @@ def _enum(ctx: Ctx, name: str, allowed: tuple[int, ...] | range) -> int | None:
 @handler("post.set")
 def post_set(ctx: Ctx) -> dict:
     """Create (no ``post_id``) or edit one of the caller's articles; answers the ``post`` record."""
-    post = fetch_post(ctx, ctx.int("post_id"), owner_only=True) if ctx.has("post_id") else None
+    post = fetch_post(ctx, ctx.integer("post_id"), owner_only=True) if ctx.has("post_id") else None
     sets: dict[str, object] = {}
     for name in ("title", "content", "intro"):
         if name in ctx.params:
-            sets[name] = ctx.str(name).strip() if name == "title" else ctx.str(name)
+            sets[name] = ctx.text(name).strip() if name == "title" else ctx.text(name)
     checks = {
         "share": ("share", range(0, 5)),
         "license": ("license", _LICENSES),
@@ -64,8 +66,7 @@ def post_set(ctx: Ctx) -> dict:
     if post is None:
         if not sets.get("title") or not str(sets.get("content", "")).strip():
             raise Fault(2, "No parameters were sent")
-        top = ctx.db.execute("SELECT COALESCE(MAX(post_id), 0) FROM posts").fetchone()[0]
-        post_id = max(int(top) + 1, 70001)
+        post_id = next_id(ctx.db, "posts", "post_id", floor=70000)
         created = ctx.db.execute("SELECT strftime('%Y-%m-%d %H:%M:%S', ?, 'unixepoch')", (ctx.now,)).fetchone()[0]
         cols = {"post_id": post_id, "owner_id": ctx.user_id, "posted_at": ctx.now, "created": created, **sets}
         ctx.db.execute(
@@ -86,7 +87,7 @@ def post_set(ctx: Ctx) -> dict:
 
 
 def _content(ctx: Ctx) -> str:
-    content = ctx.str("content").strip()
+    content = ctx.text("content").strip()
     if not content:
         raise Fault(2, "Comment text is empty")
     return content
@@ -100,13 +101,12 @@ def _store(ctx: Ctx, post: object, content: str, parent_id: int | None) -> dict:
         "AND COALESCE(parent_id, 0) = ?",
         (post_id, ctx.user_id, content, parent_id or 0),
     ).fetchone()
-    if ctx.bool("preview"):
+    if ctx.flag("preview"):
         comment_id = 0
     elif same is not None:
         comment_id = int(same[0])
     else:
-        top = ctx.db.execute("SELECT COALESCE(MAX(comment_id), 0) FROM post_comments").fetchone()[0]
-        comment_id = max(int(top) + 1, 900001)
+        comment_id = next_id(ctx.db, "post_comments", "comment_id", floor=900000)
         ctx.db.execute(
             "INSERT INTO post_comments (comment_id, post_id, user_id, parent_id, content, posted_at) "
             "VALUES (?,?,?,?,?,?)",
@@ -127,7 +127,7 @@ def _store(ctx: Ctx, post: object, content: str, parent_id: int | None) -> dict:
 @handler("post.comments.add")
 def post_comments_add(ctx: Ctx) -> dict:
     """Comment on an article the caller may see and comment on."""
-    post = fetch_post(ctx, ctx.int("post_id"))
+    post = fetch_post(ctx, ctx.integer("post_id"))
     content = _content(ctx)
     check_may_comment(ctx, post)
     return _store(ctx, post, content, None)
@@ -136,7 +136,7 @@ def post_comments_add(ctx: Ctx) -> dict:
 @handler("post.comments.reply")
 def post_comments_reply(ctx: Ctx) -> dict:
     """Answer a comment: a new comment on the same article with ``parent_id``."""
-    parent, post = fetch_comment(ctx, ctx.int("comment_id"))
+    parent, post = fetch_comment(ctx, ctx.integer("comment_id"))
     content = _content(ctx)
     check_may_comment(ctx, post)
     return _store(ctx, post, content, int(parent["comment_id"]))
@@ -145,11 +145,11 @@ def post_comments_reply(ctx: Ctx) -> dict:
 @handler("post.comments.edit")
 def post_comments_edit(ctx: Ctx) -> dict:
     """Replace the text of one of the caller's comments."""
-    row, post = fetch_comment(ctx, ctx.int("comment_id"))
+    row, post = fetch_comment(ctx, ctx.integer("comment_id"))
     if row["user_id"] != ctx.user_id:
         raise Fault(1, "Comment not found")
     content = _content(ctx)
-    if not ctx.bool("preview"):
+    if not ctx.flag("preview"):
         modified = edit_time(ctx, row)
         ctx.db.execute(
             "UPDATE post_comments SET content = ?, modified_at = ? WHERE comment_id = ?",
@@ -157,7 +157,7 @@ def post_comments_edit(ctx: Ctx) -> dict:
         )
     row, post = fetch_comment(ctx, int(row["comment_id"]))
     rec = comment_record(ctx, row, post)
-    if ctx.bool("preview"):
+    if ctx.flag("preview"):
         rec["content"] = content
     return {"comment": rec}
 
@@ -165,7 +165,7 @@ def post_comments_edit(ctx: Ctx) -> dict:
 @handler("post.comments.delete")
 def post_comments_delete(ctx: Ctx) -> dict:
     """Delete a comment: its author or the article's owner (else code 1 "Comment not found")."""
-    row, post = fetch_comment(ctx, ctx.int("comment_id"))
+    row, post = fetch_comment(ctx, ctx.integer("comment_id"))
     if ctx.user_id not in (row["user_id"], post["owner_id"]):
         raise Fault(1, "Comment not found")
     ctx.db.execute("DELETE FROM post_comments WHERE comment_id = ?", (row["comment_id"],))

@@ -35,14 +35,14 @@ _ORDER = {
 
 
 def _type(ctx: Ctx) -> str:
-    kind = ctx.str("type", "keyword") or "keyword"
+    kind = ctx.text("type", "keyword") or "keyword"
     return kind if kind in ("keyword", "member") else "keyword"
 
 
 @handler("tags.docs.getList")
 def tags_docs_get_list(ctx: Ctx) -> dict:
     """Visible docs carrying a keyword or member tag, paginated (default 100, max 500)."""
-    kind, tid = _type(ctx), ctx.int("id")
+    kind, tid = _type(ctx), ctx.integer("id")
     if kind == "keyword":
         found = tid is not None and ctx.db.execute("SELECT 1 FROM tags WHERE tag_id = ?", (tid,)).fetchone()
         join = "EXISTS (SELECT 1 FROM doc_tags x WHERE x.doc_id = d.doc_id AND x.tag_id = ?)"
@@ -61,7 +61,7 @@ def tags_docs_get_list(ctx: Ctx) -> dict:
     fw, fa = filter_clauses(ctx, "d")
     where += fw
     args += fa
-    order = _ORDER.get(ctx.str("sort", "popular"), _ORDER["popular"])
+    order = _ORDER.get(ctx.text("sort", "popular"), _ORDER["popular"])
     rows, meta = ctx.paginate(f"SELECT d.* FROM docs d WHERE {' AND '.join(where)} ORDER BY {order}", args)
     return docs_payload(ctx, rows, page_attrs(meta), allowed_extra={"owner", "dates", "medias", "original"})
 

@@ -1,7 +1,7 @@
 """``upload.file``, ``upload.replace`` and ``upload.checkTickets`` (docs/protocol.md §2.5, §5.2, §6.5).
 
 An upload is a multipart POST whose ``file`` part is not signed (the dispatcher excludes it and
-hands the parts over in ``ctx.config["files"]``). The bytes are checked (empty -> 1, above the
+hands the parts over in ``ctx.files``). The bytes are checked (empty -> 1, above the
 account's ``maxfilesize`` for the detected media or the sandbox's ``max_upload_bytes`` -> 2,
 monthly allowance exhausted -> 3; a free account's video has a 0-byte limit, so code 2, as
 ``account.getQuota`` shows), then a ticket is created. ``async=0`` (default) processes it
@@ -34,7 +34,7 @@ import struct
 import time
 from typing import Any
 
-from ..registry import Ctx, Fault, Text, handler, s
+from ..registry import Ctx, Fault, Text, handler, next_id, s
 from ..views import fetch_doc
 from .doc_tags import split_keywords
 from .doc_write import LICENSES, PERM_LEVELS, share_from_flags
@@ -103,7 +103,7 @@ def sniff(data: bytes) -> tuple[str, str, str, int, int]:
 
 
 def _read_file(ctx: Ctx) -> tuple[bytes, str]:
-    part = ctx.config.get("files", {}).get("file")
+    part = ctx.files.get("file")
     data = part.read() if part is not None else b""
     if not data:
         raise Fault(1, "File is missing or empty")
@@ -124,7 +124,7 @@ def _check_limits(ctx: Ctx, data: bytes, media: str) -> None:
 
 
 def _int_in(ctx: Ctx, name: str, allowed: Any) -> int | None:
-    v = ctx.str(name).strip()
+    v = ctx.text(name).strip()
     if re.fullmatch(r"-?\d+", v) and int(v) in allowed:
         return int(v)
     return None
@@ -132,9 +132,9 @@ def _int_in(ctx: Ctx, name: str, allowed: Any) -> int | None:
 
 def _options(ctx: Ctx) -> dict[str, Any]:
     """The doc fields and relations the upload parameters ask for (bad values ignored)."""
-    o: dict[str, Any] = {"title": ctx.str("title"), "description": ctx.str("description")}
+    o: dict[str, Any] = {"title": ctx.text("title"), "description": ctx.text("description")}
     if any(ctx.has(f) for f in ("is_public", "is_family", "is_friend")):
-        o["share"] = share_from_flags(*(int(ctx.bool(f)) for f in ("is_public", "is_family", "is_friend")))
+        o["share"] = share_from_flags(*(int(ctx.flag(f)) for f in ("is_public", "is_family", "is_friend")))
     for name, allowed in (("license", LICENSES), ("safety", (1, 2, 3)), ("dir", tuple(_ROTATION))):
         v = _int_in(ctx, name, allowed)
         if v is not None:
@@ -143,29 +143,29 @@ def _options(ctx: Ctx) -> dict[str, Any]:
         v = _int_in(ctx, name, PERM_LEVELS)
         if v is not None:
             o[name] = v
-    lat, lng = ctx.str("lat"), ctx.str("lng")
+    lat, lng = ctx.text("lat"), ctx.text("lng")
     if _FLOAT.match(lat) and _FLOAT.match(lng) and -90 <= float(lat) <= 90 and -180 <= float(lng) <= 180:
         o.update(lat=float(lat), lng=float(lng), geo_accuracy=16)
-    if _DATE.match(ctx.str("created_at").strip()):
-        d = ctx.str("created_at").strip()
+    if _DATE.match(ctx.text("created_at").strip()):
+        d = ctx.text("created_at").strip()
         o["created"] = d if len(d) > 10 else d + " 00:00:00"
-    o["keywords"] = split_keywords(ctx.str("keywords"))
+    o["keywords"] = split_keywords(ctx.text("keywords"))
     members = []
-    for v in ctx.list("member_ids"):
+    for who in ctx.items("member_ids"):
         row = ctx.db.execute(
             "SELECT user_id FROM users WHERE (user_id = ? OR username = ?) AND is_closed = 0",
-            (int(v) if v.isdigit() else -1, v),
+            (int(who) if who.isdigit() else -1, who),
         ).fetchone()
         if row is not None and row[0] not in members:
             members.append(int(row[0]))
     o["member_ids"] = members
     if ctx.has("album_id"):
-        o["album_id"] = ctx.int("album_id")
+        o["album_id"] = ctx.integer("album_id")
     return o
 
 
 def _new_ticket(ctx: Ctx, payload: dict[str, Any], delay: float) -> int:
-    ticket = ctx.db.execute("SELECT COALESCE(MAX(ticket_id), 712000) + 1 FROM upload_tickets").fetchone()[0]
+    ticket = next_id(ctx.db, "upload_tickets", "ticket_id", first=712001)
     ctx.db.execute(
         "INSERT INTO upload_tickets (ticket_id, user_id, api_key, status, created_at, ready_at, payload) "
         "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
@@ -176,7 +176,7 @@ def _new_ticket(ctx: Ctx, payload: dict[str, Any], delay: float) -> int:
 
 def _submit(ctx: Ctx, payload: dict[str, Any], data: bytes) -> dict:
     payload["content"] = base64.b64encode(data).decode("ascii")
-    if ctx.bool("async"):
+    if ctx.flag("async"):
         delay = max(0, round(float(ctx.config.get("upload_delay", 1.0))))
         return {"ticket": Text(s(_new_ticket(ctx, payload, delay)))}
     ticket = _new_ticket(ctx, payload, 0)
@@ -204,7 +204,7 @@ def upload_replace(ctx: Ctx) -> dict:
     if not ctx.user["is_pro"]:
         raise Fault(6, "PRO account feature")
     try:
-        doc = fetch_doc(ctx, ctx.int("doc_id"), owner_only=True)
+        doc = fetch_doc(ctx, ctx.integer("doc_id"), owner_only=True)
     except Fault:
         raise Fault(4, "Document not found") from None
     data, filename = _read_file(ctx)
@@ -238,7 +238,7 @@ def _process(db: sqlite3.Connection, ticket_id: int, now: int) -> None:
             return
     else:
         o = p["options"]
-        doc_id = db.execute("SELECT COALESCE(MAX(doc_id), 9000000) + 1 FROM docs").fetchone()[0]
+        doc_id = next_id(db, "docs", "doc_id", first=9000001)
         created = o.get("created") or time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now))
         cols: dict[str, Any] = {
             "doc_id": doc_id, "owner_id": user_id, "title": o.get("title", ""),

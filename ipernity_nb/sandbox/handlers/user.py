@@ -76,7 +76,7 @@ def _relation(ctx: Ctx, user_id: int) -> dict[str, str]:
 @handler("user.get")
 def user_get(ctx: Ctx) -> dict:
     """A member's profile summary: names, flags, icon, link, relation, location, counts, dates."""
-    user = fetch_user(ctx, ctx.str("user_id")) if ctx.has("user_id") else None
+    user = fetch_user(ctx, ctx.text("user_id")) if ctx.has("user_id") else None
     if user is None:
         user = fetch_user(ctx, ctx.user_id)
     uid = int(user["user_id"])
