@@ -317,7 +317,7 @@ def check_tickets(ctx: Ctx) -> dict:
     A ticket that is not the caller's (or does not exist) is reported ``invalid="1"``; code 1
     when none is found, or when more than 50 are asked for (the documented maximum).
     """
-    ids = ctx.ints("tickets")
+    ids: list[int] = ctx.ints("tickets")
     if len(ids) > MAX_TICKETS:
         raise Fault(1, f"Tickets not found (at most {MAX_TICKETS} tickets per call)")
     items, found = [], 0
