@@ -77,9 +77,16 @@ class _StrictParser(FormDataParser):
     def _parse_urlencoded(
         self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
     ) -> Any:
-        limit = self.max_form_memory_size
-        data = stream.read(limit + 1) if limit is not None else stream.read()
-        if limit is not None and len(data) > limit:
+        limit = self.max_form_memory_size if self.max_form_memory_size is not None else MAX_FORM_MEMORY
+        pieces, size = [], 0
+        while size <= limit:  # a stream read returns what has arrived, not necessarily all asked for
+            piece = stream.read(min(65536, limit + 1 - size))
+            if not piece:
+                break
+            pieces.append(piece)
+            size += len(piece)
+        data = b"".join(pieces)
+        if size > limit:
             raise BodyTooLarge(
                 f"the url-encoded form is larger than {limit} bytes; send large content as a multipart file part"
             )

@@ -180,8 +180,9 @@ class _Body:
         self.chunk_left = size
 
     def read(self, n: int | None = -1) -> bytes:
-        if self._first is not None:
-            self._first, first = None, self._first
+        first = self._first
+        if first is not None:
+            self._first = None
             first()
         out = bytearray()
         want = -1 if n is None or n < 0 else n
@@ -411,7 +412,7 @@ class HTTPServer:
             deadline = time.monotonic() + self.limits.header_timeout
         while True:
             end = conn.buf.find(b"\r\n\r\n")
-            if end >= 0:
+            if 0 <= end <= self.limits.max_header_bytes:
                 return conn.take(end + 4)[:-4]
             if len(conn.buf) > self.limits.max_header_bytes:
                 nl = conn.buf.find(b"\n")

@@ -37,7 +37,7 @@ HANDLERS: dict[str, Callable[[Ctx], dict]] = {}
 #: Catalog methods deliberately not emulated, with the reason (shown in the coverage table).
 NOT_EMULATED: dict[str, str] = {}
 
-_INT = re.compile(r"^\s*-?\d+")
+_INT = re.compile(r"^\s*-?\d{1,4000}")  # int() refuses over 4300 digits; any 4000 clamp anyway
 #: SQLite integers are 64-bit: larger numbers are clamped so they meet "not found", not a 500.
 _I64 = (-(2**63), 2**63 - 1)
 
