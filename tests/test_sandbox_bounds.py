@@ -152,7 +152,7 @@ def test_a_slow_client_does_not_block_others_and_gets_408(sb):
             for b in b"ET /api/test.hello HTTP/1.1\r\n":
                 slow.sendall(bytes([b]))
                 time.sleep(0.05)  # each byte in time, the whole head too late
-        status, headers, body = read_response(slow)
+        status, _headers, body = read_response(slow)
     assert status == 408 and b"did not arrive within 0.4 s" in body
 
 
@@ -162,7 +162,7 @@ def test_a_stalled_body_gets_408(sb):
             b"POST /api/test.echo/json HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             b"Content-Length: 100\r\n\r\napi_key="
         )
-        status, headers, body = read_response(s)
+        status, headers, _body = read_response(s)
     assert status == 408 and headers["connection"] == "close"
 
 
