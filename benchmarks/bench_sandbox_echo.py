@@ -128,7 +128,8 @@ def main() -> None:
             print(f"  {name:<10} {med[name]:7.0f} calls/s   server CPU {cpu_med[name]:6.0f} us/call")
         ratio = med["this tree"] / med["previous"]
         cpu_ratio = cpu_med["previous"] / cpu_med["this tree"] if cpu_med["this tree"] else float("nan")
-        print(f"  throughput ratio      {ratio:5.2f}x   (target >= {TARGET:.1f}x: {'met' if ratio >= TARGET else 'NOT met'})")
+        verdict = "met" if ratio >= TARGET else "NOT met"
+        print(f"  throughput ratio      {ratio:5.2f}x   (target >= {TARGET:.1f}x: {verdict})")
         print(f"  server CPU per call   {cpu_ratio:5.2f}x less")
         slow = {}
         for name, (proc, port) in servers.items():

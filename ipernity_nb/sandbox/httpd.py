@@ -25,31 +25,22 @@ import contextlib
 import errno
 import logging
 import os
-import re
-import select
 import selectors
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge, RequestTimeout
+from werkzeug.exceptions import HTTPException
+
+from .wire import Body, Conn, Reject, keep_alive, linger_close, parse_head, response_bytes, simple_response
 
 __all__ = ["HTTPServer", "Limits"]
 
 log = logging.getLogger("ipernity_nb.sandbox")
-
-_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_TARGET = re.compile(rb"^/[\x21-\x7e]*$")
-_HOP = frozenset({"content-length", "connection", "transfer-encoding", "keep-alive"})
-_REASONS = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large", 414: "URI Too Long"}
-_REASONS |= {431: "Request Header Fields Too Large", 501: "Not Implemented", 503: "Service Unavailable"}
-_REASONS |= {505: "HTTP Version Not Supported"}
-_DRAIN_MAX = 256 * 1024  # an unread body up to this is drained to keep the connection; larger closes it
-_RECV = 65536
 
 
 @dataclass(frozen=True)
@@ -74,173 +65,6 @@ class Limits:
                     raise ValueError(f"{f.name} must be a positive number, not {v!r}")
                 values[f.name] = int(v) if f.type == "int" else float(v)
         return cls(**values)
-
-
-class _Reject(Exception):
-    """A request refused before the app sees it: answer ``status`` with ``message`` and close."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class _Conn:
-    """Buffered reads from (and writes to) one non-blocking client socket, bounded by deadlines.
-
-    The socket stays non-blocking and waits with one ``poll`` object: a socket timeout would
-    cost a ``settimeout`` call and a ``poll`` before every ``recv`` and ``send`` (half the
-    server's system calls for a small answer).
-    """
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buf = bytearray()
-        sock.setblocking(False)
-        self._poll = select.poll()
-        self._poll.register(sock, select.POLLIN)
-        self._mode = select.POLLIN
-
-    def _wait(self, mode: int, deadline: float) -> None:
-        if self._mode != mode:
-            self._poll.modify(self.sock, mode)
-            self._mode = mode
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not self._poll.poll(remaining * 1000):
-            raise TimeoutError
-
-    def fill(self, deadline: float) -> bool:
-        """Receive more bytes before ``deadline``; False on end of stream. Raises ``TimeoutError``."""
-        while True:
-            try:
-                data = self.sock.recv(_RECV)
-                break
-            except BlockingIOError:
-                self._wait(select.POLLIN, deadline)
-        if not data:
-            return False
-        self.buf += data
-        return True
-
-    def send(self, payload: bytes, timeout: float) -> None:
-        """Write all of ``payload`` within ``timeout`` seconds (``TimeoutError``, ``OSError``)."""
-        view = memoryview(payload)
-        deadline = time.monotonic() + timeout
-        while view:
-            try:
-                view = view[self.sock.send(view) :]
-            except BlockingIOError:
-                self._wait(select.POLLOUT, deadline)
-
-    def take(self, n: int) -> bytes:
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        return out
-
-
-class _Body:
-    """``wsgi.input``: the request body, bounded by its length (or chunked framing), cap and deadline."""
-
-    def __init__(self, conn: _Conn, length: int | None, cap: int, timeout: float, on_first_read: Callable) -> None:
-        self.conn, self.cap, self.timeout = conn, cap, timeout
-        self.left = length  # None: chunked
-        self.chunk_left = 0
-        self.done = length == 0
-        self.read_total = 0
-        self.deadline: float | None = None
-        self._first: Callable[[], None] | None = on_first_read
-
-    def _more(self) -> None:
-        if self.deadline is None:
-            self.deadline = time.monotonic() + self.timeout
-        try:
-            if not self.conn.fill(self.deadline):
-                raise ClientDisconnected("the client closed the connection before sending the whole body")
-        except TimeoutError:
-            raise RequestTimeout(f"the request body did not arrive within {self.timeout:g} s") from None
-
-    def _line(self) -> bytes:
-        while (i := self.conn.buf.find(b"\n")) < 0:
-            if len(self.conn.buf) > 4096:
-                raise BadRequest("malformed chunked body: a chunk-size line is too long")
-            self._more()
-        return self.conn.take(i + 1)
-
-    def _next_chunk(self) -> None:
-        size_line = self._line().split(b";", 1)[0].strip()
-        try:
-            size = int(size_line, 16)
-        except ValueError:
-            raise BadRequest(f"malformed chunked body: bad chunk size {size_line[:20]!r}") from None
-        if size < 0 or len(size_line) > 16:
-            raise BadRequest("malformed chunked body: bad chunk size")
-        if size == 0:
-            while self._line() not in (b"\r\n", b"\n"):  # trailers, ignored
-                pass
-            self.done = True
-        self.chunk_left = size
-
-    def read(self, n: int | None = -1) -> bytes:
-        first = self._first
-        if first is not None:
-            self._first = None
-            first()
-        out = bytearray()
-        want = -1 if n is None or n < 0 else n
-        while not self.done and (want < 0 or len(out) < want):
-            if self.left is None and self.chunk_left == 0:
-                if out and not self.conn.buf:
-                    break  # return what we have rather than wait for the next chunk
-                self._next_chunk()
-                continue
-            avail = self.left if self.left is not None else self.chunk_left
-            if not self.conn.buf:
-                if out:
-                    break
-                self._more()
-            k = min(avail, len(self.conn.buf), (want - len(out)) if want >= 0 else avail)
-            piece = self.conn.take(k)
-            self.read_total += k
-            if self.read_total > self.cap:
-                raise RequestEntityTooLarge(f"the request body is larger than the sandbox's limit of {self.cap} bytes")
-            out += piece
-            if self.left is not None:
-                self.left -= k
-                self.done = self.left == 0
-            else:
-                self.chunk_left -= k
-                if self.chunk_left == 0:
-                    while len(self.conn.buf) < 2:
-                        self._more()
-                    if self.conn.take(2) != b"\r\n":
-                        raise BadRequest("malformed chunked body: a chunk does not end with CRLF")
-        return bytes(out)
-
-    def readline(self, limit: int = -1) -> bytes:
-        out = bytearray()
-        while not out.endswith(b"\n") and (limit < 0 or len(out) < limit):
-            b = self.read(1 if limit < 0 else min(1, limit - len(out)))
-            if not b:
-                break
-            out += b
-        return bytes(out)
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
-
-    def drain(self) -> bool:
-        """Consume what the app left unread if it is small; False when the connection must close."""
-        if self.done:
-            return True
-        if self.left is None or self.left > _DRAIN_MAX:
-            return False
-        try:
-            self._first = None  # the client may wait for "100 Continue": never prompt it now
-            while not self.done:
-                self.read(_RECV)
-        except (HTTPException, OSError):
-            return False
-        return True
 
 
 class _ErrorStream:
@@ -335,7 +159,7 @@ class HTTPServer:
         self.rejected += 1
         with contextlib.suppress(OSError):
             sock.setblocking(False)
-            sock.send(_simple(503, "The sandbox is serving too many connections; retry shortly.", retry_after=1))
+            sock.send(simple_response(503, "The sandbox is serving too many connections; retry shortly.", 1))
         with contextlib.suppress(OSError):
             sock.close()
 
@@ -369,7 +193,7 @@ class HTTPServer:
     def _serve(self, sock: socket.socket, addr: Any) -> None:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small answers: no delayed ACK wait
-            conn = _Conn(sock)
+            conn = Conn(sock)
             deadline = time.monotonic() + self.limits.header_timeout
             while not self._stopping.is_set() and self._one(conn, addr, deadline):
                 # between requests: wait up to idle_timeout for the next first byte
@@ -382,30 +206,30 @@ class HTTPServer:
             with contextlib.suppress(OSError):
                 sock.close()
 
-    def _one(self, conn: _Conn, addr: Any, first_byte_deadline: float) -> bool:
+    def _one(self, conn: Conn, addr: Any, first_byte_deadline: float) -> bool:
         """Read, run and answer one request; True to keep the connection for the next one."""
         try:
             head = self._read_head(conn, first_byte_deadline)
             if head is None:
                 return False
-            method, target, version, headers = _parse_head(head)
+            method, target, version, headers = parse_head(head)
             environ, body = self._environ(conn, addr, method, target, version, headers)
-        except _Reject as r:
+        except Reject as r:
             log.debug("refused a request from %s: %s %s", addr[0], r.status, r)
-            self._send(conn, _simple(r.status, str(r)))
-            _linger_close(conn)
+            self._send(conn, simple_response(r.status, str(r)))
+            linger_close(conn)
             return False
         except (TimeoutError, OSError):
             return False
-        keep = _keep_alive(version, headers.get("connection", "")) and not self._stopping.is_set()
+        keep = keep_alive(version, headers.get("connection", "")) and not self._stopping.is_set()
         status, out_headers, chunks = self._run_app(environ, body)
         if not body.drain():
             keep = False
-        payload = _response(status, out_headers, chunks, head_only=method == "HEAD", close=not keep)
+        payload = response_bytes(status, out_headers, chunks, head_only=method == "HEAD", close=not keep)
         log.debug("%s %s %s", method, target.split("?", 1)[0][:200], status.split(" ", 1)[0])
         return self._send(conn, payload) and keep
 
-    def _read_head(self, conn: _Conn, first_byte_deadline: float) -> bytes | None:
+    def _read_head(self, conn: Conn, first_byte_deadline: float) -> bytes | None:
         deadline = first_byte_deadline
         started = bool(conn.buf)
         if started:
@@ -417,15 +241,15 @@ class HTTPServer:
             if len(conn.buf) > self.limits.max_header_bytes:
                 nl = conn.buf.find(b"\n")
                 if nl < 0 or nl > self.limits.max_header_bytes:
-                    raise _Reject(414, f"The request line is longer than {self.limits.max_header_bytes} bytes.")
-                raise _Reject(431, f"The request head is longer than {self.limits.max_header_bytes} bytes.")
+                    raise Reject(414, f"The request line is longer than {self.limits.max_header_bytes} bytes.")
+                raise Reject(431, f"The request head is longer than {self.limits.max_header_bytes} bytes.")
             try:
                 more = conn.fill(deadline)
             except TimeoutError:
                 if not conn.buf:
                     return None  # idle: close quietly
                 late = f"The request head did not arrive within {self.limits.header_timeout:g} s."
-                raise _Reject(408, late) from None
+                raise Reject(408, late) from None
             if not more:
                 return None
             if not started:
@@ -433,23 +257,23 @@ class HTTPServer:
                 deadline = min(deadline, time.monotonic() + self.limits.header_timeout)
 
     def _environ(
-        self, conn: _Conn, addr: Any, method: str, target: str, version: str, headers: dict[str, str]
-    ) -> tuple[dict[str, Any], _Body]:
+        self, conn: Conn, addr: Any, method: str, target: str, version: str, headers: dict[str, str]
+    ) -> tuple[dict[str, Any], Body]:
         te = headers.get("transfer-encoding")
         cl = headers.get("content-length")
         if te is not None:
             if cl is not None:
-                raise _Reject(400, "Content-Length and Transfer-Encoding: chunked cannot both be sent.")
+                raise Reject(400, "Content-Length and Transfer-Encoding: chunked cannot both be sent.")
             if te.strip().lower() != "chunked":
-                raise _Reject(501, f"Transfer-Encoding {te[:40]!r} is not supported (only chunked).")
+                raise Reject(501, f"Transfer-Encoding {te[:40]!r} is not supported (only chunked).")
             length: int | None = None
         elif cl is not None:
             if not cl.strip().isdigit() or len(cl.strip()) > 18:
-                raise _Reject(400, "Content-Length must be a non-negative integer.")
+                raise Reject(400, "Content-Length must be a non-negative integer.")
             length = int(cl)
             if length > self.limits.max_request_bytes:
                 cap = self.limits.max_request_bytes
-                raise _Reject(413, f"The request body ({length} bytes) is larger than the limit of {cap} bytes.")
+                raise Reject(413, f"The request body ({length} bytes) is larger than the limit of {cap} bytes.")
         else:
             length = 0
         expect = headers.get("expect", "").strip().lower() == "100-continue" and version == "HTTP/1.1"
@@ -458,7 +282,7 @@ class HTTPServer:
             if expect:
                 conn.send(b"HTTP/1.1 100 Continue\r\n\r\n", self.limits.body_timeout)
 
-        body = _Body(conn, length, self.limits.max_request_bytes, self.limits.body_timeout, send_continue)
+        body = Body(conn, length, self.limits.max_request_bytes, self.limits.body_timeout, send_continue)
         path, _, query = target.partition("?")
         host, port = self.server_address[:2]
         environ: dict[str, Any] = {
@@ -492,7 +316,7 @@ class HTTPServer:
                 environ["HTTP_" + name.upper().replace("-", "_")] = value
         return environ, body
 
-    def _run_app(self, environ: dict[str, Any], body: _Body) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    def _run_app(self, environ: dict[str, Any], body: Body) -> tuple[str, list[tuple[str, str]], list[bytes]]:
         started: list[Any] = []
         chunks: list[bytes] = []
 
@@ -523,88 +347,12 @@ class HTTPServer:
             return "500 Internal Server Error", [("Content-Type", "text/plain")], [b"The app did not answer."]
         return started[0], started[1], chunks
 
-    def _send(self, conn: _Conn, payload: bytes) -> bool:
+    def _send(self, conn: Conn, payload: bytes) -> bool:
         try:
             conn.send(payload, self.limits.body_timeout)  # a client that stops reading cannot pin the thread
             return True
         except OSError:  # the client went away, or the "drop connection" fault closed the socket
             return False
-
-
-def _parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
-    lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ")
-    if len(parts) != 3:
-        raise _Reject(400, "Malformed request line: expected 'METHOD /path HTTP/1.1'.")
-    method_b, target_b, version_b = parts
-    if not _TOKEN.match(method_b):
-        raise _Reject(400, "Malformed request line: the method is not a token.")
-    if version_b not in (b"HTTP/1.1", b"HTTP/1.0"):
-        if version_b.startswith(b"HTTP/") and re.fullmatch(rb"HTTP/\d\.\d", version_b):
-            raise _Reject(505, "Only HTTP/1.0 and HTTP/1.1 are supported.")
-        raise _Reject(400, "Malformed request line: unknown protocol version.")
-    if not _TARGET.match(target_b):
-        raise _Reject(400, "Malformed request target: it must be a path starting with '/', in printable ASCII.")
-    headers: dict[str, str] = {}
-    if len(lines) > 101:
-        raise _Reject(431, "Too many header fields (more than 100).")
-    for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if not sep or not _TOKEN.match(name):
-            raise _Reject(400, "Malformed header line (obsolete folding or a missing colon).")
-        key = name.decode("ascii").lower()
-        text = value.strip(b" \t").decode("latin-1")
-        if key in headers:
-            if key == "content-length" and headers[key] != text:
-                raise _Reject(400, "Conflicting Content-Length headers.")
-            if key in ("content-length", "host"):
-                continue
-            text = headers[key] + ", " + text
-        headers[key] = text
-    return method_b.decode("ascii"), target_b.decode("ascii"), version_b.decode("ascii"), headers
-
-
-def _keep_alive(version: str, connection: str) -> bool:
-    tokens = {t.strip().lower() for t in connection.split(",")}
-    if version == "HTTP/1.0":
-        return "keep-alive" in tokens
-    return "close" not in tokens
-
-
-def _response(
-    status: str, headers: list[tuple[str, str]], chunks: list[bytes], *, head_only: bool, close: bool
-) -> bytes:
-    body = b"".join(chunks)
-    lines = [f"HTTP/1.1 {status}"]
-    lines += [f"{k}: {v}" for k, v in headers if k.lower() not in _HOP]
-    code = status[:3]
-    if code not in ("204", "304") and not code.startswith("1"):
-        lines.append(f"Content-Length: {len(body)}")
-    if close:
-        lines.append("Connection: close")
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    return head if head_only else head + body
-
-
-def _simple(status: int, message: str, retry_after: int | None = None) -> bytes:
-    body = (message + "\n").encode()
-    extra = f"Retry-After: {retry_after}\r\n" if retry_after is not None else ""
-    return (
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n"
-    ).encode() + body
-
-
-def _linger_close(conn: _Conn, limit: int = 1024 * 1024, seconds: float = 0.5) -> None:
-    """Half-close, then discard a bounded amount of what the client still sends, so that it reads
-    the error answer instead of a connection reset."""
-    with contextlib.suppress(OSError):
-        conn.sock.shutdown(socket.SHUT_WR)
-        deadline = time.monotonic() + seconds
-        got = 0
-        while got < limit and conn.fill(deadline):
-            got += len(conn.buf)
-            conn.buf.clear()
 
 
 def _reserve_fd() -> int | None:
