@@ -233,3 +233,33 @@ def test_a_timed_out_connection_prints_nothing(sb, capfd):
         read_response(s)
         assert s.recv(1) == b""  # idle timeout reached
     assert capfd.readouterr().err == ""
+
+
+def test_a_client_expecting_100_continue_is_not_asked_for_a_body_nobody_reads(sb):
+    with connect(sb) as s:
+        s.sendall(
+            b"POST /nope HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n"
+            b"Content-Type: application/octet-stream\r\n\r\n"
+        )
+        status, headers, _ = read_response(s)  # the first answer is the final one, not "100 Continue"
+    assert status == 404 and headers["connection"] == "close"
+
+
+def test_a_client_expecting_100_continue_is_asked_when_the_body_is_read(sb):
+    with connect(sb) as s:
+        body = f"api_key={KEY}&echo=after-continue".encode()
+        s.sendall(
+            b"POST /api/test.echo/json HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        assert s.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(body)
+        status, _, answer = read_response(s)
+    assert status == 200 and b"after-continue" in answer
+
+
+@pytest.mark.parametrize("bad", [{"max_connections": 0}, {"header_timeout": -1}, {"idle_timeout": "30"}])
+def test_bad_bounds_are_refused_naming_the_option(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=f"{name} must be a positive number"):
+        Sandbox(seed="empty", **bad)
