@@ -226,7 +226,9 @@ class HTTPServer:
         if not body.drain():
             keep = False
         payload = response_bytes(status, out_headers, chunks, head_only=method == "HEAD", close=not keep)
-        log.debug("%s %s %s", method, target.split("?", 1)[0][:200], status.split(" ", 1)[0])
+        conn.served += 1
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s %s", method, target.split("?", 1)[0][:200], status.split(" ", 1)[0])
         return self._send(conn, payload) and keep
 
     def _read_head(self, conn: Conn, first_byte_deadline: float) -> bytes | None:
@@ -244,7 +246,7 @@ class HTTPServer:
                     raise Reject(414, f"The request line is longer than {self.limits.max_header_bytes} bytes.")
                 raise Reject(431, f"The request head is longer than {self.limits.max_header_bytes} bytes.")
             try:
-                more = conn.fill(deadline)
+                more = conn.fill(deadline, wait_first=conn.served > 0 and not conn.buf)
             except TimeoutError:
                 if not conn.buf:
                     return None  # idle: close quietly
@@ -279,16 +281,16 @@ class HTTPServer:
         expect = headers.get("expect", "").strip().lower() == "100-continue" and version == "HTTP/1.1"
 
         def send_continue() -> None:
-            if expect:
-                conn.send(b"HTTP/1.1 100 Continue\r\n\r\n", self.limits.body_timeout)
+            conn.send(b"HTTP/1.1 100 Continue\r\n\r\n", self.limits.body_timeout)
 
-        body = Body(conn, length, self.limits.max_request_bytes, self.limits.body_timeout, send_continue)
+        cap, timeout = self.limits.max_request_bytes, self.limits.body_timeout
+        body = Body(conn, length, cap, timeout, send_continue if expect else None)
         path, _, query = target.partition("?")
         host, port = self.server_address[:2]
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
             "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1") if "%" in path else path,
             "QUERY_STRING": query,
             "RAW_URI": target,
             "REQUEST_URI": target,

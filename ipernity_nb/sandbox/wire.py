@@ -54,6 +54,7 @@ class Conn:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.buf = bytearray()
+        self.served = 0  # requests answered on this connection
         sock.setblocking(False)
         self._poll = select.poll()
         self._poll.register(sock, select.POLLIN)
@@ -67,8 +68,14 @@ class Conn:
         if remaining <= 0 or not self._poll.poll(remaining * 1000):
             raise TimeoutError
 
-    def fill(self, deadline: float) -> bool:
-        """Receive more bytes before ``deadline``; False on end of stream. Raises ``TimeoutError``."""
+    def fill(self, deadline: float, *, wait_first: bool = False) -> bool:
+        """Receive more bytes before ``deadline``; False on end of stream. Raises ``TimeoutError``.
+
+        ``wait_first``: poll before ``recv`` (the next request on a kept-alive connection is
+        rarely there yet when the answer to the previous one has just left).
+        """
+        if wait_first:
+            self._wait(select.POLLIN, deadline)
         while True:
             try:
                 data = self.sock.recv(_RECV)
@@ -99,7 +106,9 @@ class Conn:
 class Body:
     """``wsgi.input``: the request body, bounded by its length (or chunked framing), cap and deadline."""
 
-    def __init__(self, conn: Conn, length: int | None, cap: int, timeout: float, on_first_read: Callable) -> None:
+    def __init__(
+        self, conn: Conn, length: int | None, cap: int, timeout: float, on_first_read: Callable[[], None] | None
+    ) -> None:
         self.conn, self.cap, self.timeout = conn, cap, timeout
         self.left = length  # None: chunked
         self.chunk_left = 0
