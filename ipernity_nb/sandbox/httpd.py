@@ -48,7 +48,7 @@ class Limits:
     """The server's bounds (``Sandbox(max_connections=..., header_timeout=...)`` sets them)."""
 
     max_connections: int = 64
-    max_header_bytes: int = 64 * 1024
+    max_header_bytes: int = 1024 * 1024  # long GET query strings (a search text) get an API answer, not 414
     max_request_bytes: int = 64 * 1024 * 1024 + 1024 * 1024  # the largest upload plus its form fields
     header_timeout: float = 10.0
     body_timeout: float = 120.0
@@ -160,6 +160,8 @@ class HTTPServer:
         with contextlib.suppress(OSError):
             sock.setblocking(False)
             sock.send(simple_response(503, "The sandbox is serving too many connections; retry shortly.", 1))
+            sock.shutdown(socket.SHUT_WR)
+            sock.recv(65536)  # closing with an unread request would reset the connection before the 503 is read
         with contextlib.suppress(OSError):
             sock.close()
 
