@@ -22,11 +22,19 @@ from __future__ import annotations
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge, RequestTimeout
 from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers import Request
 
-__all__ = ["MAX_FORM_MEMORY", "MAX_FORM_PARTS", "MAX_REQUEST_BYTES", "BadBody", "BodyTooLarge", "BoundedRequest"]
+__all__ = [
+    "MAX_FORM_MEMORY",
+    "MAX_FORM_PARTS",
+    "MAX_REQUEST_BYTES",
+    "BadBody",
+    "BodyTimeout",
+    "BodyTooLarge",
+    "BoundedRequest",
+]
 
 #: The whole body: the largest upload (``max_upload_bytes``, 64 MiB) plus its form fields.
 MAX_REQUEST_BYTES = 65 * 1024 * 1024
@@ -52,6 +60,10 @@ class BadBody(_PlainText, BadRequest):
 
 class BodyTooLarge(_PlainText, RequestEntityTooLarge):
     """413: the request body passes one of the bounds; the description names it."""
+
+
+class BodyTimeout(_PlainText, RequestTimeout):
+    """408: the request body did not arrive in time."""
 
 
 class _StrictParser(FormDataParser):

@@ -21,7 +21,9 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 
-from werkzeug.exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge, RequestTimeout
+from werkzeug.exceptions import ClientDisconnected, HTTPException
+
+from .forms import BadBody, BodyTimeout, BodyTooLarge
 
 __all__ = ["Body", "Conn", "Reject", "keep_alive", "linger_close", "parse_head", "response_bytes", "simple_response"]
 
@@ -124,12 +126,12 @@ class Body:
             if not self.conn.fill(self.deadline):
                 raise ClientDisconnected("the client closed the connection before sending the whole body")
         except TimeoutError:
-            raise RequestTimeout(f"the request body did not arrive within {self.timeout:g} s") from None
+            raise BodyTimeout(f"the request body did not arrive within {self.timeout:g} s") from None
 
     def _line(self) -> bytes:
         while (i := self.conn.buf.find(b"\n")) < 0:
             if len(self.conn.buf) > 4096:
-                raise BadRequest("malformed chunked body: a chunk-size line is too long")
+                raise BadBody("malformed chunked body: a chunk-size line is too long")
             self._more()
         return self.conn.take(i + 1)
 
@@ -138,9 +140,9 @@ class Body:
         try:
             size = int(size_line, 16)
         except ValueError:
-            raise BadRequest(f"malformed chunked body: bad chunk size {size_line[:20]!r}") from None
+            raise BadBody(f"malformed chunked body: bad chunk size {size_line[:20]!r}") from None
         if size < 0 or len(size_line) > 16:
-            raise BadRequest("malformed chunked body: bad chunk size")
+            raise BadBody("malformed chunked body: bad chunk size")
         if size == 0:
             while self._line() not in (b"\r\n", b"\n"):  # trailers, ignored
                 pass
@@ -169,7 +171,7 @@ class Body:
             piece = self.conn.take(k)
             self.read_total += k
             if self.read_total > self.cap:
-                raise RequestEntityTooLarge(f"the request body is larger than the sandbox's limit of {self.cap} bytes")
+                raise BodyTooLarge(f"the request body is larger than the sandbox's limit of {self.cap} bytes")
             out += piece
             if self.left is not None:
                 self.left -= k
@@ -180,7 +182,7 @@ class Body:
                     while len(self.conn.buf) < 2:
                         self._more()
                     if self.conn.take(2) != b"\r\n":
-                        raise BadRequest("malformed chunked body: a chunk does not end with CRLF")
+                        raise BadBody("malformed chunked body: a chunk does not end with CRLF")
         return bytes(out)
 
     def readline(self, limit: int = -1) -> bytes:
