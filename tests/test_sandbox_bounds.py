@@ -5,6 +5,7 @@ Deadlines are configured short here (tenths of a second) instead of waiting on t
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ ECHO = f"GET /api/test.echo/json?api_key={KEY}&echo=hi HTTP/1.1\r\nHost: x\r\n\r
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
-    with Sandbox(seed="empty", header_timeout=0.4, body_timeout=0.4, idle_timeout=0.3, max_connections=4) as box:
+    with Sandbox(seed="empty", header_timeout=1.0, body_timeout=0.5, idle_timeout=0.3) as box:
         yield box
 
 
@@ -145,19 +146,19 @@ def _status_kb(pid: int, field: str) -> int:
 # --- connections and deadlines ---------------------------------------------------------------------
 
 
-def test_a_slow_client_does_not_block_others_and_gets_408(sb):
-    with connect(sb) as slow:
-        slow.sendall(b"G")  # the head arrives a byte at a time...
-        t0 = time.monotonic()
-        for _ in range(3):  # ...while other clients are served at once
-            assert requests.get(sb.api_url + "test.hello", params={"api_key": KEY}, timeout=5).ok
-        assert time.monotonic() - t0 < 0.4  # served before the slow client's head deadline
-        with pytest.raises(OSError):
-            for b in b"ET /api/test.hello HTTP/1.1\r\n":
-                slow.sendall(bytes([b]))
-                time.sleep(0.05)  # each byte in time, the whole head too late
+def test_a_slow_client_does_not_block_others_and_gets_408():
+    with Sandbox(seed="empty", header_timeout=1.0) as box, connect(box) as slow:
+        slow.sendall(b"G")  # a head arriving a byte at a time...
+        for _ in range(3):  # ...while other clients are served
+            assert requests.get(box.api_url + "test.hello", params={"api_key": KEY}, timeout=5).ok
+        slow.setblocking(False)
+        with pytest.raises(BlockingIOError):  # the slow one is still pending: the others did not wait for it
+            slow.recv(1)
+        slow.settimeout(5)
+        with contextlib.suppress(OSError):
+            slow.sendall(b"ET /api/test.hello HTTP/1.1\r\n")  # more bytes, but the whole head is late
         status, _headers, body = read_response(slow)
-    assert status == 408 and b"did not arrive within 0.4 s" in body
+    assert status == 408 and b"did not arrive within 1 s" in body
 
 
 def test_a_stalled_body_gets_408(sb):
@@ -177,7 +178,12 @@ def test_an_idle_kept_alive_connection_is_closed(sb):
         assert s.recv(1) == b""  # closed by the server after idle_timeout (0.3 s)
 
 
-def test_past_the_connection_cap_clients_get_503_and_a_freed_slot_is_reused(sb):
+def test_past_the_connection_cap_clients_get_503_and_a_freed_slot_is_reused():
+    with Sandbox(seed="empty", max_connections=4) as sb:  # the default idle timeout: the 4 stay open
+        _cap_holds(sb)
+
+
+def _cap_holds(sb: Sandbox) -> None:
     held = [connect(sb) for _ in range(4)]
     for s in held:  # 4 kept-alive connections (the cap)
         s.sendall(ECHO)
