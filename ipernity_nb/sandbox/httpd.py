@@ -95,6 +95,7 @@ class HTTPServer:
         self.server_address = sock.getsockname()
         self._lock = threading.Lock()
         self._conns: set[socket.socket] = set()
+        self._idle: set[socket.socket] = set()  # waiting for a request head: safe to end on shutdown
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._reserve: int | None = _reserve_fd()
@@ -171,8 +172,10 @@ class HTTPServer:
         if threading.current_thread().name != "sandbox-conn":
             self._stopped.wait(5.0)
         with self._lock:
-            conns = list(self._conns)
-        for conn in conns:  # wakes a thread parked in recv(); a request in flight still answers
+            conns = list(self._idle)
+        # Only connections waiting between requests: one whose body is being read must finish
+        # (ending its read side would turn a request in flight into "client disconnected").
+        for conn in conns:  # wakes a thread parked in poll(); it sees end of stream and exits
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RD)
 
@@ -211,7 +214,16 @@ class HTTPServer:
     def _one(self, conn: Conn, addr: Any, first_byte_deadline: float) -> bool:
         """Read, run and answer one request; True to keep the connection for the next one."""
         try:
-            head = self._read_head(conn, first_byte_deadline)
+            with self._lock:
+                if self._stopping.is_set():
+                    return False
+                if not conn.buf:
+                    self._idle.add(conn.sock)
+            try:
+                head = self._read_head(conn, first_byte_deadline)
+            finally:
+                with self._lock:
+                    self._idle.discard(conn.sock)
             if head is None:
                 return False
             method, target, version, headers = parse_head(head)
