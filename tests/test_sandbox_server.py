@@ -132,29 +132,24 @@ def test_cli_coverage_lists_every_method():
         assert re.search(rf"^{re.escape(name)}\s+(yes|no)", out, re.M), name
 
 
-def test_echo_throughput_with_4_client_threads(sandbox, capsys):
-    """Target: >= 500 test.echo/s with 4 client threads (asserted loosely: the CI box is shared)."""
-    n_threads, per_thread = 4, 150
+def test_4_client_threads_on_kept_alive_connections_all_get_their_own_answer(sandbox):
+    """Throughput is measured in benchmarks/bench_sandbox_echo.py; here: no answer crosses to another client."""
+    n_threads, per_thread = 4, 100
     errors: list[str] = []
 
-    def worker() -> None:
+    def worker(t: int) -> None:
         with requests.Session() as s:
             for i in range(per_thread):
-                r = s.get(sandbox.api_url + "test.echo", params={"api_key": KEY, "echo": str(i)})
-                if r.json().get("echo") != str(i):
+                r = s.get(sandbox.api_url + "test.echo", params={"api_key": KEY, "echo": f"{t}-{i}"})
+                if r.json().get("echo") != f"{t}-{i}":
                     errors.append(r.text)
 
-    threads = [threading.Thread(target=worker) for _ in range(n_threads)]
-    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(n_threads)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    rate = n_threads * per_thread / (time.perf_counter() - t0)
-    with capsys.disabled():
-        print(f"\n[sandbox] test.echo: {rate:.0f} calls/s with {n_threads} client threads")
     assert not errors
-    assert rate > 100
 
 
 def test_concurrent_writes_lose_nothing(sandbox):

@@ -1,7 +1,9 @@
 """Command line: ``python -m ipernity_nb.sandbox --port 8765 --db class.sqlite`` (or ``ipernity-sandbox``).
 
-Prints the URLs, the admin token and the demo credentials, then serves until Ctrl-C.
-``--coverage`` prints which catalog methods are emulated and exits.
+Prints the URLs, the admin token and the demo credentials, then serves until Ctrl-C or
+SIGTERM (either stops cleanly and deletes a throwaway database). Warnings and errors go to
+stderr; ``-v`` adds one line per request. ``--coverage`` prints which catalog methods are
+emulated and exits.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-import time
+import threading
+from types import FrameType
+from typing import Any
 
 from ..errors import IpernityError
 from . import classroom
@@ -46,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ip-per-second", type=int, default=None, help="client IP quota (113) per address")
     p.add_argument("--upload-delay", type=float, default=1.0, help="seconds an async upload stays pending")
     p.add_argument("--coverage", action="store_true", help="print the emulated-methods table and exit")
+    p.add_argument("--max-connections", type=int, default=None, help="open connections at once (default 64)")
+    p.add_argument("--max-request-bytes", type=int, default=None, help="largest request body (default 65 MiB)")
+    p.add_argument("--header-timeout", type=float, default=None, help="seconds to send a request head (default 10)")
+    p.add_argument("--idle-timeout", type=float, default=None, help="seconds a kept-alive connection may idle (30)")
     p.add_argument("--port-file", default=None, help="write the bound port to this file once serving (scripts)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     classroom.add_arguments(p)
@@ -105,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(coverage_text())
         return 0
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
-    from .server import Sandbox
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
 
     try:
         faults = _faults(args)
@@ -114,20 +122,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bad fault options: {exc}", file=sys.stderr)
         return 2
     quota = {k: v for k, v in (("app_per_minute", args.app_per_minute), ("ip_per_second", args.ip_per_second)) if v}
-    sb = Sandbox(
-        host=args.host,
-        port=args.port,
-        db=args.db,
-        seed=args.seed,
-        admin_token=args.admin_token,
-        scale=args.scale,
-        frob_ttl=args.frob_ttl,
-        faults=faults,
-        quota=quota,
-        maintenance=args.maintenance,
-        upload_delay=args.upload_delay,
-        from_backup=args.from_backup,
-    )
+    limits = {
+        k: v
+        for k, v in (
+            ("max_connections", args.max_connections),
+            ("max_request_bytes", args.max_request_bytes),
+            ("header_timeout", args.header_timeout),
+            ("idle_timeout", args.idle_timeout),
+        )
+        if v is not None
+    }
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)  # a service manager or `kill`: stop as cleanly as Ctrl-C
+    try:
+        sb = _sandbox(args, faults, quota, limits)
+    except ValueError as exc:
+        print(f"bad options: {exc}", file=sys.stderr)
+        return 2
     try:
         sb.start()
     except OSError as exc:
@@ -148,13 +163,33 @@ def main(argv: list[str] | None = None) -> int:
             fh.write(str(sb.port))
         os.replace(args.port_file + ".tmp", args.port_file)
     try:
-        while True:
-            time.sleep(3600)
+        while not stop.wait(3600):
+            pass
     except KeyboardInterrupt:
-        print("\nstopping…", file=sys.stderr)
+        pass
     finally:
-        sb.stop()
+        sb.stop()  # also deletes a throwaway database
     return 0
+
+
+def _sandbox(args: argparse.Namespace, faults: dict, quota: dict, limits: dict) -> Any:
+    from .server import Sandbox
+
+    return Sandbox(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        seed=args.seed,
+        admin_token=args.admin_token,
+        scale=args.scale,
+        frob_ttl=args.frob_ttl,
+        faults=faults,
+        quota=quota,
+        maintenance=args.maintenance,
+        upload_delay=args.upload_delay,
+        from_backup=args.from_backup,
+        **limits,
+    )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ __all__ = ["LABELS", "doc_from_path", "image_png", "media_url", "thumb_dims"]
 #: Thumbnail labels (docs/protocol.md §6.4); ``x`` labels are square crops.
 LABELS = ("75x", "100", "240", "250x", "500", "560", "640", "800", "1024", "1600", "2048")
 
-_PATH = re.compile(r"^/media/(\d+)/(\d\d)/(\d\d)/(\d+)\.([0-9a-f]+)\.([0-9a-z]+)\.([0-9a-z]+)$")
+# Bounded parts: a doc id fits SQLite's 64-bit integers (and int() refuses 4300+ digits).
+_PATH = re.compile(r"^/media/(\d{1,9})/(\d\d)/(\d\d)/(\d{1,18})\.([0-9a-f]{1,64})\.([0-9a-z]{1,16})\.([0-9a-z]{1,16})$")
 
 
 def thumb_dims(w: int, h: int, label: str) -> tuple[int, int]:
@@ -48,7 +49,11 @@ def media_url(base_url: str, doc_id: int, secret: str, label: str, ext: str = "j
 
 
 def doc_from_path(path: str) -> tuple[int, str, str] | None:
-    """Parse a media path into ``(doc_id, secret, label)``; ``None`` if it is not one."""
+    """Parse a media path into ``(doc_id, secret, label)``; ``None`` if it is not one.
+
+    >>> doc_from_path("/media/1/00/07/7.ab12.240.jpg"), doc_from_path("/media/1/00/07/" + "7" * 5000 + ".ab.240.jpg")
+    ((7, 'ab12', '240'), None)
+    """
     m = _PATH.match(path)
     if not m:
         return None

@@ -55,7 +55,7 @@ HANDLERS: dict[str, Callable[[Ctx], dict]] = {}
 #: Catalog methods deliberately not emulated, with the reason (shown in the coverage table).
 NOT_EMULATED: dict[str, str] = {}
 
-_INT = re.compile(r"^\s*-?\d+")
+_INT = re.compile(r"^\s*-?\d{1,4000}")  # int() refuses over 4300 digits; any 4000 clamp anyway
 #: Characters XML 1.0 cannot carry at all, even escaped (C0 controls but tab/newline, NUL,
 #: lone surrogates, U+FFFE/U+FFFF): dropped from text on the way in (:func:`clean_text`).
 XML_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

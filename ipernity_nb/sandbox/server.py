@@ -23,27 +23,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
-
 from ..errors import ControlError, ParameterError
 from . import control as _control
 from .app import SandboxApp, make_app
-from .keepalive import KeepAliveHandler, wake_idle
+from .httpd import HTTPServer, Limits
 from .state import State
 
 __all__ = ["Sandbox"]
 
 log = logging.getLogger("ipernity_nb.sandbox")
-
-
-class _QuietHandler(KeepAliveHandler):
-    """HTTP/1.1 keep-alive (keepalive.py); request lines go to the ``ipernity_nb.sandbox`` logger at DEBUG."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        getattr(log, "info" if type == "info" else type, log.info)(message, *args)
+# A library logs, it does not print: without this, Python's last-resort handler would write
+# the sandbox's warnings to stderr, into whatever notebook cell ran last.
+log.addHandler(logging.NullHandler())
 
 
 class Sandbox:
@@ -58,6 +49,9 @@ class Sandbox:
     (0.0, 0.05), "drop": 0.02, "seed": 7}``, ``quota={"app_per_minute": 600, "ip_per_second":
     20}``, ``maintenance=True``, ``upload_delay=1.0`` and ``max_upload_bytes`` (see
     sandbox/faults.py and handlers/upload.py); :meth:`configure` changes the first three live.
+    The server's bounds (sandbox/httpd.py ``Limits``): ``max_connections=64``,
+    ``max_request_bytes``, ``max_header_bytes``, ``header_timeout=10``, ``body_timeout=120``
+    and ``idle_timeout=30`` seconds.
 
     Example:
         >>> with Sandbox(seed="empty") as sb:
@@ -83,6 +77,8 @@ class Sandbox:
 
         parse_faults(config.get("faults"))  # fail here, naming the bad key, not at start()
         parse_quota(config.get("quota"))
+        config = dict(config)
+        self.limits = Limits.pop_from(config)
         self.host = host
         self.port = port
         self.db = db
@@ -95,7 +91,7 @@ class Sandbox:
         self.loaded: dict[str, Any] | None = None
         self._state: State | None = None
         self._app: SandboxApp | None = None
-        self._server: BaseWSGIServer | None = None
+        self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:  # never shows the admin token
@@ -119,19 +115,11 @@ class Sandbox:
             if self.from_backup is not None:
                 self.loaded = self.load_backup(self.from_backup)
             self._app = make_app(self._state, admin_token=self.admin_token, config=self.config)
-            # Bind ourselves: werkzeug's own bind calls sys.exit(1) on failure, which would kill a kernel.
-            sock = _listen(self.host, self.port)
-            try:
-                self._server = make_server(
-                    self.host, self.port, self._app, threaded=True, request_handler=_QuietHandler, fd=sock.fileno()
-                )
-            finally:
-                sock.close()  # werkzeug holds its own duplicate of the descriptor
+            self._server = HTTPServer(self._app, _listen(self.host, self.port), self.limits)
         except BaseException:
             self._state.close()
             self._state = None
             raise
-        self._server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True: a ThreadingMixIn server
         self.port = int(self._server.server_address[1])
         self._app.cookie_suffix = str(self.port)
         self._thread = threading.Thread(
@@ -157,9 +145,8 @@ class Sandbox:
     def stop(self) -> None:
         """Stop serving, join the thread, close the database (a throwaway one is deleted)."""
         if self._server is not None:
-            self._server.shutdown()
+            self._server.shutdown()  # also ends idle kept-alive connections
             self._server.server_close()
-            wake_idle(self._server)  # threads parked on idle kept-alive connections exit now
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._state is not None:

@@ -42,7 +42,7 @@ def network_docs_recent(ctx: Ctx) -> dict:
     rel = _RELATION.get(ctx.integer("relation", 0) or 0)
     if rel:
         where.append(rel)
-    hours = ctx.integer("hours", 0) or 0
+    hours = min(ctx.integer("hours", 0) or 0, 10**9)  # ~114,000 years: all of them; larger overflows SQLite
     if hours > 0:
         where.append("d.posted_at >= ?")
         args.append(ctx.now - hours * 3600)

@@ -40,7 +40,7 @@ from .doc_tags import split_keywords
 from .doc_write import LICENSES, PERM_LEVELS, share_from_flags
 from .user import limits, month_start
 
-__all__ = ["MAX_TICKETS", "process_due", "sniff"]
+__all__ = ["MAX_TICKETS", "process_due", "safe_ext", "sniff"]
 
 MAX_TICKETS = 50
 log = logging.getLogger("ipernity_nb.sandbox")
@@ -102,6 +102,20 @@ def sniff(data: bytes) -> tuple[str, str, str, int, int]:
     return "other", "", "application/octet-stream", 0, 0
 
 
+def safe_ext(filename: str) -> str:
+    """The extension of an uploaded file's base name, if it is 1-8 letters or digits; else ``bin``.
+
+    It ends up in URLs and in backup file names (``files/<doc_id>.<ext>``): a name such as
+    ``q./../../x`` must not give ``/../../x``.
+
+    >>> safe_ext("IMG_1.JPEG"), safe_ext("q./../../x"), safe_ext("notes.t x t"), safe_ext("a.")
+    ('jpeg', 'bin', 'bin', 'bin')
+    """
+    base = re.split(r"[/\\]", filename)[-1]
+    ext = base.rsplit(".", 1)[-1].lower() if "." in base else ""
+    return ext if re.fullmatch(r"[a-z0-9]{1,8}", ext) else "bin"
+
+
 def _read_file(ctx: Ctx) -> tuple[bytes, str]:
     part = ctx.files.get("file")
     data = part.read() if part is not None else b""
@@ -125,7 +139,7 @@ def _check_limits(ctx: Ctx, data: bytes, media: str) -> None:
 
 def _int_in(ctx: Ctx, name: str, allowed: Any) -> int | None:
     v = ctx.text(name).strip()
-    if re.fullmatch(r"-?\d+", v) and int(v) in allowed:
+    if re.fullmatch(r"-?\d{1,9}", v) and int(v) in allowed:
         return int(v)
     return None
 
@@ -154,7 +168,7 @@ def _options(ctx: Ctx) -> dict[str, Any]:
     for who in ctx.items("member_ids"):
         row = ctx.db.execute(
             "SELECT user_id FROM users WHERE (user_id = ? OR username = ?) AND is_closed = 0",
-            (int(who) if who.isdigit() else -1, who),
+            (int(who) if who.isdigit() and len(who) < 19 else -1, who),  # SQLite integers are 64-bit
         ).fetchone()
         if row is not None and row[0] not in members:
             members.append(int(row[0]))
@@ -191,7 +205,7 @@ def upload_file(ctx: Ctx) -> dict:
     media, ext, mime, w, h = sniff(data)
     _check_limits(ctx, data, media)
     if not ext:
-        ext = (filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin")[:8] or "bin"
+        ext = safe_ext(filename)
     payload = {"kind": "file", "filename": filename, "media": media, "ext": ext, "mime": mime, "w": w, "h": h}
     payload["options"] = _options(ctx)
     return _submit(ctx, payload, data)
@@ -317,7 +331,7 @@ def check_tickets(ctx: Ctx) -> dict:
     A ticket that is not the caller's (or does not exist) is reported ``invalid="1"``; code 1
     when none is found, or when more than 50 are asked for (the documented maximum).
     """
-    ids = ctx.ints("tickets")
+    ids: list[int] = ctx.ints("tickets")
     if len(ids) > MAX_TICKETS:
         raise Fault(1, f"Tickets not found (at most {MAX_TICKETS} tickets per call)")
     items, found = [], 0
