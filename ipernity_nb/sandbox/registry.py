@@ -69,7 +69,7 @@ class Fault(Exception):
 
 def s(value: object) -> str:
     """Any scalar as the API emits it: a string; ``None`` becomes ``""``."""
-    t = type(value)  # exact-type fast paths: a 100-doc page makes ~3000 calls (issue 8)
+    t = type(value)  # exact-type fast paths: a 100-doc page makes ~3000 calls
     if t is str:
         return value  # type: ignore[return-value]
     if t is int:

@@ -42,7 +42,7 @@ def _text(value: str) -> str:
 
 
 def _attr(value: str) -> str:
-    if _ATTR_PLAIN(value):  # most values (ids, dates, URLs) need no escaping (issue 8)
+    if _ATTR_PLAIN(value):  # most values (ids, dates, URLs) need no escaping
         return value
     # Whitespace characters are escaped so attribute normalisation keeps them.
     return _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
@@ -78,7 +78,7 @@ def _element(name: str, value: object, out: list[str]) -> None:
         children: list[str] = []
         content = ""
         for k, v in value.items():
-            if type(v) is str:  # fast path: most members are plain-string attributes (issue 8)
+            if type(v) is str:  # fast path: most members are plain-string attributes
                 if k == "content":
                     content = _text(v)
                 else:
@@ -106,7 +106,7 @@ def _element(name: str, value: object, out: list[str]) -> None:
 def _jsonable(value: object) -> object:
     """Strings everywhere, as the live service emits them (a handler's stray int included).
 
-    Returns ``value`` itself when it already follows the payload conventions (issue 8: a
+    Returns ``value`` itself when it already follows the payload conventions (a
     100-doc page has ~4000 values; checking them in a loop costs a fraction of copying them),
     so ``json.dumps`` then encodes the handler's payload directly (``Text`` is a ``str``).
     """

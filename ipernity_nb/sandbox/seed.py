@@ -33,7 +33,7 @@ __all__ = [
     "seed",
 ]
 
-# Shared contract (common.md): other parts of the package and the docs rely on these values.
+# Shared contract: other parts of the package and the docs rely on these values.
 DEMO_DESKTOP_APP = {
     "name": "ipernity_nb demo (desktop)",
     "api_key": "5f3e7b1c9a2d4e6f8b0c1d2e3f4a5b6c",

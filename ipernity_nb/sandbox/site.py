@@ -332,7 +332,7 @@ class Site:
         return self._html(page("Callback", body, user=sess["username"] if sess else None))
 
     def oauth(self, request: Request, step: str) -> Response:
-        """OAuth 1.0a request/authorize/access: see :mod:`ipernity_nb.sandbox.oauth` (issue 5)."""
+        """OAuth 1.0a request/authorize/access: see :mod:`ipernity_nb.sandbox.oauth`."""
         from .oauth import pages
 
         return pages(self.app, request, step)

@@ -137,7 +137,7 @@ def medias_list(ctx: Ctx, row: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def _original(ctx: Ctx, row: Mapping[str, Any]) -> dict[str, str]:
     url = media_url(ctx.base_url, int(row["doc_id"]), row["secret"], "original", row["ext"], int(row["farm"]))
-    # NOT NULL columns (schema.sql): str() is s() for them, without the None/bool checks (issue 8)
+    # NOT NULL columns (schema.sql): str() is s() for them, without the None/bool checks
     out = {
         "ext": str(row["ext"]),
         "w": str(row["w"]),
@@ -156,7 +156,7 @@ def _can_download(ctx: Ctx, row: Mapping[str, Any]) -> bool:
 
 
 def _dates(row: Mapping[str, Any]) -> dict[str, str]:
-    last_comment = str(row["last_comment_at"])  # NOT NULL columns: str() is s() (issue 8)
+    last_comment = str(row["last_comment_at"])  # NOT NULL columns: str() is s()
     return {
         "posted_at": str(row["posted_at"]),
         "created": str(row["created"]),
@@ -179,7 +179,7 @@ def _geo(row: Mapping[str, Any]) -> dict[str, str] | None:
 
 
 def _count_block(row: Mapping[str, Any], c: Mapping[str, int]) -> dict[str, str]:
-    return {  # counts are ints, visits NOT NULL: str() is s() for them (issue 8)
+    return {  # counts are ints, visits NOT NULL: str() is s() for them
         "visits": str(row["visits"]),
         "faves": str(c["faves"]),
         "comments": str(c["comments"]),
@@ -205,7 +205,7 @@ def _owner_block(u: Mapping[str, Any] | None, owner_id: int, full: bool) -> dict
 
 def _as_dicts(rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
     """``sqlite3.Row`` s as dicts: a Row finds a column by comparing names one by one, and a
-    record reads ~30 columns (issue 8: a third of the record building went there)."""
+    record reads ~30 columns (a third of the record building went there)."""
     return [dict(zip(r.keys(), r, strict=True)) if type(r) is sqlite3.Row else r for r in rows]
 
 
@@ -224,7 +224,7 @@ def doc_records(
     ids = [int(r["doc_id"]) for r in rows]
     full_owner = "owner" in extra
     owners = users_by_id(ctx.db, (int(r["owner_id"]) for r in rows))
-    # one owner block per member on the page, copied per record (owners repeat; issue 8)
+    # one owner block per member on the page, copied per record (owners repeat)
     owner_blocks = {oid: _owner_block(u, oid, full_owner) for oid, u in owners.items()}
     page_counts = counts(ctx.db, ids) if "count" in extra else {}
     out = []

@@ -27,7 +27,7 @@ def in_marks(ids: Sequence[object]) -> str:
     return ",".join("?" * len(ids))
 
 
-#: Every count of a page of docs in ONE statement (issue 8): the ids travel as one JSON
+#: Every count of a page of docs in ONE statement: the ids travel as one JSON
 #: parameter (binding 100 ids per table was most of the cost) and each count is an indexed
 #: correlated subquery. Pending (moderated) group pool entries do not count until accepted.
 _COUNTS_SQL = """
@@ -51,7 +51,7 @@ def counts(db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, in
         return {}
     # One row holding every count as JSON (integers only: exact), not one row per doc: each
     # row fetched lets go of the GIL, and under concurrent requests every re-take queues
-    # behind the other threads (issue 8: a page's CPU went from 3 ms alone to 6 ms with 4 clients).
+    # behind the other threads (a page's CPU went from 3 ms alone to 6 ms with 4 clients).
     (packed,) = db.execute(_COUNTS_SQL, (json.dumps([int(i) for i in ids]),)).fetchone()
     got = {r[0]: dict(zip(_COUNT_KEYS, r[1:], strict=True)) for r in json.loads(packed)}
     return {i: got[i] for i in ids}

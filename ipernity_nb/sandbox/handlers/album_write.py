@@ -222,7 +222,7 @@ def album_docs_set_list(ctx: Ctx) -> dict:
     """Replace the album's whole content, in the given order, and set its cover.
 
     Answer ``album{album_id,cover_id,total,added,skipped, doc[]{doc_id,added,error}}`` (the
-    per-doc key is ``doc`` as for album.docs.add; oneyoung read ``docs``, see the catalog note).
+    per-doc key is ``doc`` as for album.docs.add; one client kit reads ``docs``, see the catalog note).
     Codes: 1 Album not found, 2 Documents not found (none is the caller's), 3 Cover document
     not found (``cover_id`` not among the accepted docs), 4 Album limit reached (every doc is
     already in the maximum number of albums).

@@ -14,7 +14,7 @@ Semantics chosen where the live documentation is silent:
   ``popular`` (visits), ``posted-*``, ``created-*``. Every order ends on ``doc_id`` so pages
   never overlap or skip. Results are capped at 3000 (``total`` never exceeds it).
 
-Speed (issue 8): one scan yields the ordered ids of at most 3000 hits (the capped total
+Speed: one scan yields the ordered ids of at most 3000 hits (the capped total
 and the page slice), then only the page's rows are read; tags are looked up by id; the
 ``docs_visits``, ``docs_geo`` and covering ``docs_text`` indexes (schema.sql) serve the
 popular sort, the geo box and the text scan.
@@ -51,7 +51,7 @@ _SORTS = {
     "popular": "d.visits DESC, d.doc_id DESC",
 }
 #: The docs columns list records read (views.doc_records): not the long description and exif
-#: texts, whose fetching was a tenth of a 100-doc page's CPU (issue 8).
+#: texts, whose fetching was a tenth of a 100-doc page's CPU.
 _RECORD_COLUMNS = (
     "doc_id, owner_id, title, media, license, safety, md5, secret, farm, w, h, ext, bytes, filename, length, "
     "posted_at, created, modified_at, replaced_at, last_comment_at, last_update_at, visits, lat, lng, geo_accuracy"
