@@ -7,6 +7,9 @@ Every notebook of the repository (the tutorials and the ones the browser tests s
   ``from ipernity_nb import <public name>``), as a reader's own code would;
 * commits its progress bars as text in their final state, not as widget views whose saved
   fallback text reads "0%".
+
+The first two tutorials explain the words a newcomer meets, and notebook 01's text agrees with
+its own call log (every call signed, and why).
 """
 
 from __future__ import annotations
@@ -86,3 +89,28 @@ def test_progress_bars_are_saved_as_final_text(nb):
             if BAR.search(text):
                 assert WIDGET_VIEW not in data, f"a progress bar saved as a widget view: {text!r}"
                 assert not re.search(r"(?<!\d)0%\|", text) or "0/0" in text, f"a bar saved before it ran: {text!r}"
+
+
+def _tutorial(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "notebooks" / name, as_version=4)
+
+
+def _markdown(nb: nbformat.NotebookNode) -> str:
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_first_tutorials_teach_the_vocabulary():
+    text = _markdown(_tutorial("01-getting-started.ipynb")) + _markdown(_tutorial("02-authorization.ipynb"))
+    for term in ("API key", "secret", "GET", "POST", "JSON", "XML", "sign", "revoke", "API kit", "method"):
+        assert term in text, f"notebooks 01-02 never explain {term!r}"
+
+
+def test_notebook_01_says_what_its_call_log_shows():
+    """Its call log shows every call signed; the text must say so and why, not 'no signature'."""
+    nb = _tutorial("01-getting-started.ipynb")
+    log = next(c for c in _code(nb) if c.source.startswith('["api_sig" in params for params in client.calls'))
+    assert "nbval-check-output" in log.metadata.get("tags", [])  # nbval re-checks it on every run
+    shown = "".join(o.get("data", {}).get("text/plain", "") for o in log.outputs)
+    assert shown == "[True, True]", shown
+    text = _markdown(nb)
+    assert "signs **every** call" in text and "test methods need no signature" not in text
