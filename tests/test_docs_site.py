@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,4 @@ def test_reference_covers_the_front_door(site: Path):
         if not any(i in html for i in ids):
             missing.append(name)
     assert not missing, f"add these to docs/reference.md: {missing}"
+    assert not re.search(r":(func|class|meth|mod|attr):<code>", html), "a Sphinx role shown as text"
