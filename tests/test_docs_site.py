@@ -77,3 +77,14 @@ def test_reference_covers_the_front_door(site: Path):
             missing.append(name)
     assert not missing, f"add these to docs/reference.md: {missing}"
     assert not re.search(r":(func|class|meth|mod|attr):<code>", html), "a Sphinx role shown as text"
+
+
+def test_section_numbers_link_to_the_protocol_page(site: Path):
+    protocol = (site / "protocol" / "index.html").read_text(encoding="utf-8")
+    ids = set(re.findall(r'id="([^"]+)"', protocol))
+    links = []
+    for page in site.rglob("index.html"):
+        links += re.findall(r'<a href="(?:\.\./)*(?:protocol/)?#([^"]+)">§[\d.]+</a>', page.read_text(encoding="utf-8"))
+    assert len(links) > 20 and set(links) <= ids, sorted(set(links) - ids)
+    reference = (site / "reference" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../protocol/#31-algorithm">§3.1</a>' in reference  # api_sig's docstring cites §3.1
