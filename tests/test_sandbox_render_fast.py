@@ -1,4 +1,4 @@
-"""The fast render and record paths (issue 8) answer byte for byte what the plain versions did.
+"""The fast render and record paths answer byte for byte what the plain versions did.
 
 ``render.py`` renders JSON without copying a payload that already follows the conventions and
 XML with plain-string fast paths; ``views_blocks.counts`` counts a page in one statement. The
