@@ -278,7 +278,7 @@ def _fail(method: str, p: Param, value: object, expected: str, message: str | No
 
 def _check_enum(method: str, p: Param, value: object) -> None:
     # An enum documented as taking a comma list (doc.search media=photo,video, docs/protocol.md
-    # §2.4 / Photini) accepts several allowed values; others take exactly one.
+    # §6.4) accepts several allowed values; others take exactly one.
     multi = "comma" in p.doc.lower()
     if isinstance(value, dict) or (isinstance(value, (list, tuple, set)) and not multi):
         _fail(method, p, value, "one value")

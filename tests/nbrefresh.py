@@ -9,11 +9,13 @@ Each notebook runs top to bottom in the ``python3`` kernel of this environment, 
 real-API variables removed (notebook 6 then commits its "skipped" outputs, never answers of
 the real service) and a scratch token store. Saved widget state (``metadata.widgets``, which
 could hold form values) and per-cell execution timings are stripped; tests/test_notebooks.py
-checks both. Not a test module: pytest does not collect it.
+checks both. Progress bars are saved as the text of their final state: without widget state,
+a saved bar would only show its first frame ("0%"). Not a test module: pytest does not collect it.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import sys
 import tempfile
@@ -28,11 +30,39 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 REAL_API_VARS = ("IPERNITY_API_KEY", "IPERNITY_API_SECRET", "IPERNITY_AUTH_TOKEN", "IPERNITY_API_URL")
 
 
+def _bar_text(state: dict, model_id: str) -> str | None:
+    """The final text of a tqdm notebook bar (an HBox of HTML, FloatProgress, HTML), else None."""
+    model = state.get(model_id, {})
+    kids = [state.get(k.removeprefix("IPY_MODEL_"), {}) for k in model.get("state", {}).get("children", [])]
+    kinds = [k.get("model_name") for k in kids]
+    if model.get("model_name") != "HBoxModel" or kinds != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    left, bar, right = (k["state"] for k in kids)
+    done = bar.get("value") or 0
+    total = bar.get("max") or 0
+    filled = round(10 * done / total) if total else 0
+    text = f"{left.get('value', '')}|{'█' * filled}{' ' * (10 - filled)}|{right.get('value', '')}"
+    return html.unescape(text).replace("\u2007", " ")
+
+
+def progress_as_text(nb: nbformat.NotebookNode) -> None:
+    """Replace each saved progress-bar widget view by the text of the bar's final state."""
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for cell in nb.cells:
+        for i, out in enumerate(cell.get("outputs", [])):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            text = _bar_text(state, view["model_id"]) if view else None
+            if text is not None:
+                cell.outputs[i] = nbformat.v4.new_output("display_data", data={"text/plain": text})
+
+
 def refresh(path: Path, timeout: int = 300) -> float:
     """Execute ``path`` in place and strip volatile metadata; returns the seconds it took."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3", store_widget_state=True)
+    runner.preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    progress_as_text(nb)
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     for cell in nb.cells:

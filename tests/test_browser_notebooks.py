@@ -39,25 +39,36 @@ def page(request) -> Iterator[object]:
         yield pg
 
 
-def test_notebook2_authform_signs_out_and_in_again(serve, page) -> None:
+def test_notebook2_by_hand_flow_as_the_notebook_describes(serve, page) -> None:
+    """Run All signs alice in, then the "by hand" cell clicks Forget and Get authorization link;
+    the reader's steps that follow (the sandbox's login and consent pages, then Complete) are
+    done here in the browser, as the notebook tells the reader to do them."""
     page.goto(serve("02-authorization.ipynb"), timeout=180_000)  # voila runs every cell first
-    # the notebook's "stands in for your click" cell already signed alice in
-    badge = page.locator(".ipernity-token").first
-    badge.wait_for(state="visible", timeout=120_000)
-    assert "Signed in as" in badge.inner_text() and "alice" in badge.inner_text()
-
-    page.get_by_role("button", name="Forget").click()
-    page.get_by_text("Signed out: alice forgotten").wait_for()
-
-    page.get_by_role("button", name="Get authorization link").click()
-    link = page.locator("a.ipernity-authorize")
+    # the "stands in for your click" cell signed alice in: her badge is in that cell's output
+    page.locator(".ipernity-token", has_text="alice").first.wait_for(state="visible", timeout=120_000)
+    # the by-hand cell signed her out and asked for a link (the form is shown twice: .first)
+    page.get_by_text("Step 2: in the new tab, log in").first.wait_for()
+    assert page.get_by_role("button", name="Complete").first.is_enabled()
+    link = page.locator("a.ipernity-authorize").first
     link.wait_for()
     assert link.get_attribute("target") == "_blank"
     assert "/apps/authorize?" in (link.get_attribute("href") or "")
 
-    page.locator(".widget-text", has_text="demo user").locator("input").fill("carol")
-    page.get_by_role("button", name="Approve as demo user (sandbox)").click()
-    signed = page.locator(".ipernity-token", has_text="carol")
+    with page.context.expect_page() as new_tab:
+        link.click()
+    site = new_tab.value
+    site.wait_for_load_state()
+    site.locator("form[name=login] input[name=username]").fill("carol")
+    site.locator("form[name=login] input[name=password]").fill("demo")
+    site.locator("form[name=login] button[type=submit]").click()
+    approve = site.locator("form[name=fa] button[value=approve]")
+    approve.wait_for()
+    approve.click()
+    site.locator("div.ok").wait_for()
+    site.close()
+
+    page.get_by_role("button", name="Complete").first.click()
+    signed = page.locator(".ipernity-token", has_text="carol").first
     signed.wait_for()
     assert "doc: write" in signed.inner_text().replace("\n", " ")
 

@@ -92,7 +92,7 @@ def test_what_the_api_accepts_is_not_rejected():
     }
     assert catalog.validate("doc.search", {"tags": ["cat", "dog"], "license": [1, 3]})["license"] == "1,3"
     assert catalog.validate("doc.get", {"doc_id": 5, "extra": "tags,notes,exif_new"})["extra"] == "tags,notes,exif_new"
-    assert catalog.validate("doc.search", {"media": "photo,video"})["media"] == "photo,video"  # Photini does this
+    assert catalog.validate("doc.search", {"media": "photo,video"})["media"] == "photo,video"  # a comma list
     out = catalog.validate("test.hello", {"lg": "fr", "api_key": "k", "auth_token": "t", "api_sig": "s"})
     assert out["lg"] == "fr"
     # bools, ints as strings, timestamps as datetimes; None means "not sent"

@@ -1,4 +1,4 @@
-"""The sandbox speaks HTTP/1.1 keep-alive (issue 8): one connection carries many calls, safely."""
+"""The sandbox speaks HTTP/1.1 keep-alive: one connection carries many calls, safely."""
 
 from __future__ import annotations
 

@@ -224,7 +224,7 @@ class SandboxApp:
         params = self.params(request)
         oauth = None
         if "HTTP_AUTHORIZATION" in request.environ or "oauth_consumer_key" in params:  # cheap pre-check
-            oauth = _oauth.api_params(self, request, params)  # OAuth-signed call (issue 5): key+token filled in
+            oauth = _oauth.api_params(self, request, params)  # OAuth-signed call: key+token filled in
         if oauth is not None:
             params = oauth
         key = params.get("api_key", "")

@@ -1,7 +1,7 @@
 -- The sandbox's whole state. One SQLite database per Sandbox; nothing lives outside it but
 -- the app instance's configuration. Times are Unix seconds (INTEGER) unless named `created`
 -- (a 'YYYY-MM-DD HH:MM:SS' string, as the API emits it). Flags are 0/1 INTEGERs.
--- Visibility `share`: 0 private, 1 family, 2 friends, 3 friends+family, 4 public (api.md §6.4).
+-- Visibility `share`: 0 private, 1 family, 2 friends, 3 friends+family, 4 public (docs/protocol.md §6.4).
 -- Comment/tag permissions: 0 owner only, 1 family, 2 friends, 3 friends+family, 4 contacts, 5 everyone.
 -- Ids users see (docs, albums, folders, comments, notes, posts, tickets) are AUTOINCREMENT: a deleted
 -- id never comes back (id-keyed caches and incremental backups rely on it); see registry.next_id.

@@ -1,7 +1,7 @@
 """``api.methods.*``: the method index, generated from the catalog (docs/protocol.md §6.1).
 
-Shapes follow the live dumps (rcw-2's ``api.methods.getList/json``, oneyoung's
-``api.methods.get``): flags as ``"0"``/``"1"`` in ``authentication``, ``permissions`` as
+Shapes follow the published live dumps (``api.methods.getList/json`` from 2023-24,
+``api.methods.get`` from 2014): flags as ``"0"``/``"1"`` in ``authentication``, ``permissions`` as
 ``{scope: level}``, ``title`` as a text element.
 
 Not emulated: the sample ``response`` XML and the ``changelog`` (not in the catalog); error

@@ -61,7 +61,7 @@ def docs_payload(
 
 
 def filter_clauses(ctx: Ctx, alias: str = "d", *, share_owner: int | None = None) -> tuple[list[str], list]:
-    """SQL conditions for ``media`` (comma list accepted, as Photini sends), ``safesurf``
+    """SQL conditions for ``media`` (comma list accepted, as clients send), ``safesurf``
     and ``share`` (applied only when ``share_owner`` is the caller: a privacy filter on
     one's own docs, docs/protocol.md §6.4). Unknown media names match nothing.
     """

@@ -32,8 +32,8 @@ from .album_write import album_limit
 from .containers import fetch_user, user_icon, user_link
 
 _MB = 1024 * 1024
-#: Free accounts: monthly upload bytes, video seconds, max file size per media (Photini: photos
-#: up to 2.5 MB, no video for non-PRO, docs/protocol.md §6.5).
+#: Free accounts: monthly upload bytes, video seconds, max file size per media (clients assume
+#: photos up to 2.5 MB, no video for non-PRO, docs/protocol.md §6.5).
 FREE = {
     "upload_bytes": 200 * _MB,
     "video_seconds": 0,
