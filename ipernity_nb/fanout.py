@@ -35,11 +35,11 @@ from . import catalog
 from .coerce import MISSING, is_collection, items
 from .completeness import warn_incomplete
 from .errors import ChildrenNotFetchedError, ParameterError
-from .frames import Columns, frame_from_columns, locate, rows_path
+from .frames import Columns, frame_from_columns, locate
 from .harvest import ensure_pool
-from .rows import expected_columns
+from .rows import parent_column
 
-__all__ = ["ERRORS", "Caller", "frame_each", "id_param", "parent_column"]
+__all__ = ["ERRORS", "Caller", "frame_each", "id_param"]
 
 #: What ``errors=`` accepts: raise on any failed id, or warn and return the rest.
 ERRORS = ("raise", "warn")
@@ -93,14 +93,6 @@ def id_param(method: str, ids: object, param: str | None = None) -> str:
         param="param",
         expected="a parameter name",
     )
-
-
-def parent_column(method: str, param: str) -> str | None:
-    """The column naming each row's parent id (see the module docstring), or ``None`` when the row is the id."""
-    own = param.replace("_", ".") in expected_columns(method) or param in expected_columns(method)
-    if rows_path(method) is None and own:
-        return None
-    return f"parent_{param}" if own else param
 
 
 def _distinct_ids(method: str, param: str, ids: object) -> list[Any]:
