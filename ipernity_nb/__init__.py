@@ -12,11 +12,14 @@ from .authtoken import Token
 from .backup import BackupSummary, backup
 from .cache import CacheSettings
 from .client import Client
+from .codes import label
 from .display import show_thumbs
 from .embedded import connect, embedded_sandbox, sandbox_approver
 from .errors import (
     APIError,
     AuthError,
+    ChildrenNotFetchedError,
+    IncompleteResultWarning,
     IpernityError,
     MethodNotFoundError,
     NotFoundError,
@@ -31,7 +34,7 @@ from .errors import (
     UnknownMethodError,
 )
 from .explain import explain_signature
-from .frames import to_frame
+from .frames import concat_frames, to_frame, unnest
 from .oauth import OAuthFlow
 from .sandbox import Sandbox
 from .signing import api_sig, sign
@@ -49,8 +52,10 @@ __all__ = [
     "AuthForm",
     "BackupSummary",
     "CacheSettings",
+    "ChildrenNotFetchedError",
     "Client",
     "DesktopFlow",
+    "IncompleteResultWarning",
     "IpernityError",
     "MethodForm",
     "MethodNotFoundError",
@@ -80,13 +85,16 @@ __all__ = [
     "catalog",
     "check_token",
     "client_from_env",
+    "concat_frames",
     "connect",
     "embedded_sandbox",
     "errors",
     "explain_signature",
+    "label",
     "sandbox_approver",
     "show_thumbs",
     "sign",
     "to_frame",
+    "unnest",
     "upload_many",
 ]

@@ -161,7 +161,7 @@ class Method:
 
 
 def _data_path() -> str:
-    return os.fspath(resources.files("ipernity_nb") / "data" / "methods.json")
+    return str(resources.files("ipernity_nb") / "data" / "methods.json")  # a real file: the package is on disk
 
 
 @cache
@@ -352,7 +352,7 @@ def _check_scalar(method: str, p: Param, value: object) -> None:
         if not ok(value):
             _fail(method, p, value, expected)
         if p.type == "int" and p.max is not None and int(value) > p.max:  # type: ignore[call-overload]
-            hint = " Use per_page={0} with pages='all' to get more.".format(p.max) if p.name == "per_page" else ""
+            hint = f" Use per_page={p.max} with pages='all' to get more." if p.name == "per_page" else ""
             _fail(method, p, value, f"at most {p.max}", f"{method}: {p.name} is at most {p.max}, got {value}.{hint}")
     elif p.type == "enum":
         _check_enum(method, p, value)
@@ -415,8 +415,9 @@ def validate(name: str, params: Mapping[str, object], *, has_token: bool = False
             if req not in given or (isinstance(given[req], str) and given[req] == ""):
                 relaxed = req in CALLER_DEFAULTS.get(name, ())
                 extra = " (with a token it defaults to the signed-in user)" if relaxed else ""
+                spec = m.param(req)
                 raise ParameterError(
-                    f"{name}: missing required parameter {req!r}{extra}. {m.param(req).doc}".rstrip(),
+                    f"{name}: missing required parameter {req!r}{extra}. {spec.doc if spec else ''}".rstrip(),
                     method=name,
                     param=req,
                     expected="a value",

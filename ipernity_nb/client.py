@@ -28,8 +28,8 @@ import requests
 from . import catalog
 from .cache import CacheSettings, HarvestSession, cached_frame, cached_session
 from .calllog import CallLog, mask_key
-from .envelope import FORMATS
 from .completeness import flag_incomplete
+from .envelope import FORMATS
 from .errors import ParameterError
 from .fanout import frame_each
 from .frames import frame_from_records, locate
@@ -276,12 +276,8 @@ class Client(RequestMixin):
             loc = locate(method, self._send(method, params, _page_of(method, params)))
             return flag_incomplete(frame_from_records(method, loc.records, info=loc.info, params=params))
         key = f"{pages}|split" if split else pages  # a split harvest is not the capped one
-        return flag_incomplete(
-            cached_frame(
-                self, method, params, key, lambda: frame_pages(self, method, params, max_pages, progress, workers, split)
-            ),
-            split=split,
-        )
+        harvest = lambda: frame_pages(self, method, params, max_pages, progress, workers, split)  # noqa: E731
+        return flag_incomplete(cached_frame(self, method, params, key, harvest), split=split)
 
     def _pages(
         self, method: str, params: Mapping[str, Any], max_pages: int | None, workers: int | None, split: bool = False

@@ -84,4 +84,6 @@ def label(codes: pd.Series) -> pd.Series:
     order = dict.fromkeys([*table, *present])
     words = list(dict.fromkeys(table.get(c, str(c)) for c in order))
     mapped = codes.map(lambda c: table.get(int(c), str(int(c))) if pd.notna(c) else None)
-    return mapped.astype(pd.CategoricalDtype(words, ordered=True)).rename(codes.name)
+    out = mapped.astype(pd.CategoricalDtype(words, ordered=True))
+    out.name = codes.name
+    return out

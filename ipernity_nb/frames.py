@@ -232,7 +232,7 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
             if isinstance(f[c].dtype, pd.CategoricalDtype):
                 cats.setdefault(c, set()).update(f[c].cat.categories)
     for c, values in cats.items():
-        dtypes[c] = pd.CategoricalDtype(sorted(values, key=str))
+        dtypes[c] = pd.CategoricalDtype(pd.Index(sorted(values, key=str), dtype=dtypes[c].categories.dtype))
     fixed = []
     for f in frames:
         todo = {c: f[c].astype(dtypes[c]) for c in cats if c in f.columns}

@@ -117,7 +117,8 @@ def _to_string(values: Sequence[Any]) -> Any:
 
 @lru_cache(maxsize=1024)
 def _category_dtype(cats: tuple[str, ...]) -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(list(cats))  # built once per vocabulary: the dtype is the costly part
+    # built once per vocabulary (the dtype is the costly part); "string" categories, as astype gives
+    return pd.CategoricalDtype(pd.Index(list(cats), dtype="string"))
 
 
 def _to_category(values: Sequence[Any]) -> Any:

@@ -29,9 +29,7 @@ TAG_METHODS = frozenset({"doc.tags.getList", "tags.user.getList", "tags.user.get
 #: Renames of one tag record, whatever sent it.
 TAG_ITEMS = {"id": "tag_id", "keyword": "tag"}
 #: Methods whose rows are comments: their ``user_*``/``owner.*`` fields are the commenter.
-COMMENT_METHODS = frozenset(
-    {"doc.comments.get", "doc.comments.getList", "post.comments.get", "post.comments.getList"}
-)
+COMMENT_METHODS = frozenset({"doc.comments.get", "doc.comments.getList", "post.comments.get", "post.comments.getList"})
 _COMMENTER = {"user_id": "commenter.user_id", "username": "commenter.username"}
 
 

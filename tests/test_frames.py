@@ -117,7 +117,13 @@ def test_nested_container_lists_and_derived_pages():
     assert loc.path == ("album", "docs", "doc") and loc.info["pages"] == 1  # derived: no pages attribute
     df = to_frame("album.docs.getList", payload)
     # rows carry their parent's id (album.album_id of the wrapper)
-    assert dtypes(df) == {"album_id": "Int64", "doc_id": "Int64", "title": "string", "media": "category", "safety": "Int64"}
+    assert dtypes(df) == {
+        "album_id": "Int64",
+        "doc_id": "Int64",
+        "title": "string",
+        "media": "category",
+        "safety": "Int64",
+    }
     assert df.attrs["pages"] == 1 and df.attrs["total"] == 1
 
 

@@ -69,7 +69,7 @@ def test_a_missing_item_in_a_list_is_refused():
 
 @pytest.mark.parametrize("kind", [list, np.array, pd.Series, pd.Index])
 def test_lists_past_the_maximum_say_so(kind):
-    with pytest.raises(ParameterError, match="takes at most 20 items; got 21. Split the call into batches"):
+    with pytest.raises(ParameterError, match=r"takes at most 20 items; got 21\. Split the call into batches"):
         catalog.validate("album.docs.add", {"album_id": 1, "doc_id": kind(list(range(1, 22)))})
 
 
