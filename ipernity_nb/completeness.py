@@ -52,15 +52,22 @@ def incomplete_reason(method: str, rows: int, info: dict, *, split: bool = False
     return None
 
 
-def warn_incomplete(df: pd.DataFrame, reason: str, *, stacklevel: int = 3) -> pd.DataFrame:
-    """Record ``reason`` in ``df.attrs["incomplete"]`` and warn with it."""
+def warn_incomplete(df: pd.DataFrame, reason: str, *, stacklevel: int = 2) -> pd.DataFrame:
+    """Record ``reason`` in ``df.attrs["incomplete"]`` and warn with it.
+
+    ``stacklevel`` is ``warnings.warn``'s, counted from this function: 2 points at its caller.
+    """
     df.attrs["incomplete"] = reason
-    warnings.warn(IncompleteResultWarning(reason), stacklevel=stacklevel + 1)
+    warnings.warn(IncompleteResultWarning(reason), stacklevel=stacklevel)
     return df
 
 
 def flag_incomplete(df: pd.DataFrame, *, split: bool = False, stacklevel: int = 3) -> pd.DataFrame:
-    """``df`` itself, with ``attrs["incomplete"]`` and a warning when its page info says rows are missing."""
+    """``df`` itself, with ``attrs["incomplete"]`` and a warning when its page info says rows are missing.
+
+    ``stacklevel`` is counted from this function: the default 3 points at whoever called the
+    method that called it (``Client.frame``'s caller).
+    """
     reason = incomplete_reason(str(df.attrs.get("method")), len(df), df.attrs, split=split)
     if reason is not None:
         warn_incomplete(df, reason, stacklevel=stacklevel + 1)

@@ -203,3 +203,11 @@ def test_a_capped_search_says_to_split_and_split_is_whole(big):
         warnings.simplefilter("error", IncompleteResultWarning)
         every = c.frame("doc.search", pages="all", split=True)
     assert len(every) > 3000 and "incomplete" not in every.attrs
+
+
+def test_warnings_point_at_the_callers_line(sb, docs):
+    c = alice(sb)
+    with pytest.warns(IncompleteResultWarning) as got:
+        c.frame("doc.getList")
+        c.frame_each("doc.tags.getList", [docs.doc_id[0], 999999999], errors="warn")
+    assert [w.filename for w in got] == [__file__, __file__]
