@@ -9,8 +9,11 @@ Three ways a frame can be knowingly partial, each said in ``df.attrs["incomplete
   ``"3000 of 3000+ rows: doc.search stops at 3000 results; split=True with pages='all' fetches all"``;
 * a fan-out told to go on past failed calls (``errors="warn"``, :mod:`ipernity_nb.fanout`).
 
-A complete frame has no ``"incomplete"`` key. Silence the warning with the standard filter,
-``warnings.simplefilter("ignore", ipn.errors.IncompleteResultWarning)``; attrs still say it.
+A complete frame has no ``"incomplete"`` key. The warning is shown every time (not once per
+line) and is labelled by the method, ``doc.getList:0: IncompleteResultWarning: 20 of 210 rows …``,
+rather than by a file name: in a notebook that would be a temporary file of the kernel. Silence
+it with the standard filter, ``warnings.simplefilter("ignore", ipn.IncompleteResultWarning)``;
+attrs still say it.
 
 Example:
     >>> import pandas as pd, warnings
@@ -52,23 +55,18 @@ def incomplete_reason(method: str, rows: int, info: dict, *, split: bool = False
     return None
 
 
-def warn_incomplete(df: pd.DataFrame, reason: str, *, stacklevel: int = 2) -> pd.DataFrame:
-    """Record ``reason`` in ``df.attrs["incomplete"]`` and warn with it.
-
-    ``stacklevel`` is ``warnings.warn``'s, counted from this function: 2 points at its caller.
-    """
+def warn_incomplete(df: pd.DataFrame, reason: str) -> pd.DataFrame:
+    """Record ``reason`` in ``df.attrs["incomplete"]`` and warn with it, labelled by the frame's method."""
     df.attrs["incomplete"] = reason
-    warnings.warn(IncompleteResultWarning(reason), stacklevel=stacklevel)
+    label = str(df.attrs.get("method") or "ipernity_nb")
+    # a fresh registry: every partial frame says so, not only the first one from a given line
+    warnings.warn_explicit(IncompleteResultWarning(reason), IncompleteResultWarning, label, 0, module="ipernity_nb")
     return df
 
 
-def flag_incomplete(df: pd.DataFrame, *, split: bool = False, stacklevel: int = 3) -> pd.DataFrame:
-    """``df`` itself, with ``attrs["incomplete"]`` and a warning when its page info says rows are missing.
-
-    ``stacklevel`` is counted from this function: the default 3 points at whoever called the
-    method that called it (``Client.frame``'s caller).
-    """
+def flag_incomplete(df: pd.DataFrame, *, split: bool = False) -> pd.DataFrame:
+    """``df`` itself, with ``attrs["incomplete"]`` and a warning when its page info says rows are missing."""
     reason = incomplete_reason(str(df.attrs.get("method")), len(df), df.attrs, split=split)
     if reason is not None:
-        warn_incomplete(df, reason, stacklevel=stacklevel + 1)
+        warn_incomplete(df, reason)
     return df

@@ -177,7 +177,7 @@ def frame_each(
             df.attrs["incomplete"] = reason
             err = ChildrenNotFetchedError(method, failed, frame=df)
             raise err from next(iter(failed.values()))
-        warn_incomplete(df, reason, stacklevel=4)  # frame_each <- Client.frame_each <- the caller
+        warn_incomplete(df, reason)
     return df
 
 
