@@ -85,5 +85,8 @@ def items(value: Iterable[object]) -> list[Any]:
     raw = value.tolist() if hasattr(value, "tolist") else list(value)  # type: ignore[union-attr]
     out = [plain(v) for v in raw]
     if isinstance(value, (set, frozenset)):
-        out.sort(key=lambda v: (isinstance(v, str), v if not isinstance(v, str) else 0, str(v)))
+        try:  # numbers in order, then text; a missing value makes it unsortable, and is refused anyway
+            out.sort(key=lambda v: (isinstance(v, str), v))
+        except TypeError:
+            pass
     return out

@@ -211,7 +211,7 @@ def typed_columns(cols: Mapping[str, list], n: int) -> pd.DataFrame:
             continue
         typed = convert(kind, values) if n <= SMALL else None
         if typed is None:
-            typed = _CONVERT[kind](pd.Series(values, dtype=object, index=pd.RangeIndex(n)))
+            typed = _CONVERT[kind](pd.Series(values, index=pd.RangeIndex(n)))  # inferred: str columns cast fast
         out[col.replace(".", "_")] = typed
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
 

@@ -119,7 +119,10 @@ def _fetch_one(client: Caller, method: str, params: dict) -> list[dict]:
     """Every record of one id: the first page through ``call``, any further ones through ``walk``."""
     loc = locate(method, client.call(method, **params))
     pages, total = loc.info.get("pages"), loc.info.get("total")
-    more = (isinstance(pages, int) and pages > 1) or (isinstance(total, int) and total > len(loc.records))
+    if isinstance(pages, int) or isinstance(total, int):
+        more = (isinstance(pages, int) and pages > 1) or (isinstance(total, int) and total > len(loc.records))
+    else:  # a list that only gives its count: a full page may have a next one
+        more = len(loc.records) >= int(params.get("per_page") or 0) > 0
     if not catalog.get(method).paginated or not loc.records or not more:
         return loc.records
     rest = list(client.walk(method, workers=1, **{**params, "page": int(params.get("page") or 1) + 1}))
@@ -188,7 +191,7 @@ def _assemble(method: str, name: str, todo: list, results: Mapping[Any, list[dic
         recs = results.get(i)
         if recs:
             cols.add([{column: i, **r} for r in recs] if column else recs)
-    info = {"total": len(cols), "ids": len(todo), "parent": column or name}
+    info = {"total": len(cols)}
     df = frame_from_columns(method, cols, info=info, params=params)
     if column and column not in df.columns:  # no rows at all: keep the parent column
         df.insert(0, column, pd.Series([], dtype="Int64"))

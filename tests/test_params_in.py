@@ -135,3 +135,8 @@ def test_ids_from_a_frame_go_straight_back_in(sandbox):
     assert alice.call("doc.get", doc_id=as_float)["doc"]["doc_id"] == str(docs.doc_id[1])
     profile = alice.call("user.get", user_id=alice.frame("user.get").user_id[0])
     assert profile["user"]["username"] == "alice"
+
+
+def test_a_set_holding_nan_is_refused_not_crashed():
+    with pytest.raises(ParameterError, match="'doc_id' got a missing value"):
+        catalog.validate("album.docs.add", {"album_id": 1, "doc_id": {1, float("nan")}})
