@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -85,8 +86,7 @@ def items(value: Iterable[object]) -> list[Any]:
     raw = value.tolist() if hasattr(value, "tolist") else list(value)  # type: ignore[union-attr]
     out = [plain(v) for v in raw]
     if isinstance(value, (set, frozenset)):
-        try:  # numbers in order, then text; a missing value makes it unsortable, and is refused anyway
+        # numbers in order, then text; a missing value makes it unsortable, and is refused anyway
+        with contextlib.suppress(TypeError):
             out.sort(key=lambda v: (isinstance(v, str), v))
-        except TypeError:
-            pass
     return out
