@@ -36,7 +36,9 @@ __all__ = ["RULES", "SMALL", "classify", "typed_columns", "typed_frame"]
 SMALL = 400
 
 _TIME_NAMES = frozenset({"last_visit", "member_since", "last_online", "created", "taken", "date"})
-_FLAG_NAMES = frozenset({"done", "invalid", "added", "complete", "pending", "online", "closed", "invited", "found"})
+_FLAG_NAMES = frozenset(
+    {"done", "invalid", "added", "complete", "pending", "online", "closed", "invited", "found", "moderated"}
+)
 _INT_NAMES = frozenset(
     {
         "id", "total", "page", "pages", "per_page", "count", "w", "h", "bytes", "length", "lenght",

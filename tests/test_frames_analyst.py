@@ -147,3 +147,14 @@ def test_concat_keeps_an_incomplete_reason():
     b = to_frame("doc.search", {"docs": {"doc": [{"doc_id": "2"}]}})
     assert concat_frames([a, b]).attrs["incomplete"] == "1 of 5 rows: pages='all' fetches all"
     assert "incomplete" not in concat_frames([b, b]).attrs
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("geo.accuracy", "int"), ("visibility.family", "int"), ("visibility.public", "int"), ("quota.moderated", "bool"),
+     ("parent_id", "id"), ("license", "code"), ("permissions.doc", "code"), ("dir", "code"), ("media", "category")],
+)  # fmt: skip
+def test_name_rules_for_codes_counts_and_flags(path, kind):
+    from ipernity_nb.frames import classify
+
+    assert classify(path) == kind
