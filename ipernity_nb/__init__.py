@@ -13,12 +13,15 @@ from .authtoken import Token
 from .backup import BackupSummary, backup
 from .cache import CacheSettings
 from .client import Client
+from .codes import label
 from .display import show_thumbs
 from .embedded import connect, embedded_sandbox, sandbox_approver
 from .errors import (
     APIError,
     AuthError,
+    ChildrenNotFetchedError,
     ControlError,
+    IncompleteResultWarning,
     IpernityError,
     MethodNotFoundError,
     NotFoundError,
@@ -36,7 +39,7 @@ from .errors import (
     UnknownMethodError,
 )
 from .explain import explain_signature
-from .frames import to_frame
+from .frames import concat_frames, to_frame, unnest
 from .oauth import OAuthFlow
 from .sandbox import Sandbox
 from .signing import api_sig, sign
@@ -54,9 +57,11 @@ __all__ = [
     "AuthForm",
     "BackupSummary",
     "CacheSettings",
+    "ChildrenNotFetchedError",
     "Client",
     "ControlError",
     "DesktopFlow",
+    "IncompleteResultWarning",
     "IpernityError",
     "MethodForm",
     "MethodNotFoundError",
@@ -91,13 +96,16 @@ __all__ = [
     "catalog",
     "check_token",
     "client_from_env",
+    "concat_frames",
     "connect",
     "embedded_sandbox",
     "errors",
     "explain_signature",
+    "label",
     "sandbox_approver",
     "show_thumbs",
     "sign",
     "to_frame",
+    "unnest",
     "upload_many",
 ]

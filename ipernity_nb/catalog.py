@@ -11,6 +11,12 @@ Example:
     ('GET', 'optional', 100)
     >>> catalog.validate("doc.get", {"doc_id": 5, "extra": ["tags", "geo"]})
     {'doc_id': '5', 'extra': 'tags,geo'}
+
+What an analyst holds goes in as it is (:mod:`ipernity_nb.coerce`): numpy and pandas integers,
+integral floats (``284001.0`` after a merge), numpy booleans, and for list parameters a list,
+tuple, set, numpy array, ``Series`` or ``Index``. A missing value (``NaN``, ``<NA>``) is refused
+naming the parameter; lists longer than the method's maximum, ``per_page`` (or any number)
+above its maximum, and ``extra`` blocks the method does not document are refused too.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from functools import cache
 from importlib import resources
 from typing import NoReturn
 
+from .coerce import MISSING, is_collection, items, plain
 from .errors import ParameterError, UnknownMethodError
 from .signing import param_str
 
@@ -38,6 +45,7 @@ __all__ = [
     "families",
     "get",
     "level_allows",
+    "list_max",
     "method_names",
     "methods",
     "validate",
@@ -63,6 +71,7 @@ CALLER_DEFAULTS: dict[str, frozenset[str]] = {
 }
 
 _INT = re.compile(r"^-?\d+$")
+_DOC_MAX = re.compile(r"\(max\.? (\d+)\)")
 
 
 def level_allows(granted: str | None, needed: str) -> bool:
@@ -152,7 +161,7 @@ class Method:
 
 
 def _data_path() -> str:
-    return os.fspath(resources.files("ipernity_nb") / "data" / "methods.json")
+    return str(resources.files("ipernity_nb") / "data" / "methods.json")  # a real file: the package is on disk
 
 
 @cache
@@ -296,22 +305,45 @@ def _check_enum(method: str, p: Param, value: object) -> None:
         )
 
 
+def list_max(p: Param) -> int | None:
+    """How many items a list parameter takes: the catalog's ``max``, else the "(max N)" of its doc.
+
+    Example:
+        >>> list_max(get("doc.search").param("tags")), list_max(get("album.docs.add").param("doc_id"))
+        (20, 20)
+    """
+    if p.max:
+        return p.max
+    found = _DOC_MAX.search(p.doc)
+    return int(found.group(1)) if found else None
+
+
 def _check_list(method: str, p: Param, value: object) -> None:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple, set, frozenset)) or any(
-        isinstance(i, (list, tuple, set, dict)) for i in items
+    items_ = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items_, (list, tuple, set, frozenset)) or any(
+        isinstance(i, (list, tuple, set, dict)) for i in items_
     ):
         _fail(method, p, value, "a comma-separated string or a list of values")
-    if p.max and len(items) > p.max:
-        msg = f"{method}: parameter {p.name!r} takes at most {p.max} items; got {len(items)}. "
-        _fail(method, p, value, f"at most {p.max} items", msg + "Split the call into batches.")
-    # ``extra`` vocabularies in the docs are incomplete: accept any block name there.
-    if p.values is not None and p.name != "extra":
-        allowed = {param_str(v) for v in p.values}
-        bad = [i for i in items if param_str(i).strip() not in allowed]
-        if bad:
-            msg = f"{method}: parameter {p.name!r} accepts {', '.join(sorted(allowed))}; got {bad!r}."
-            _fail(method, p, value, "items among " + ", ".join(sorted(allowed)), msg)
+    most = list_max(p)
+    if most and len(items_) > most:
+        msg = f"{method}: parameter {p.name!r} takes at most {most} items; got {len(items_)}. "
+        _fail(method, p, value, f"at most {most} items", msg + "Split the call into batches.")
+    if p.values is None:
+        return
+    allowed = {param_str(v) for v in p.values}
+    bad = [i for i in items_ if param_str(i).strip() not in allowed]
+    if not bad:
+        return
+    if p.name == "extra":  # the blocks would silently never arrive: say which exist
+        close = difflib.get_close_matches(param_str(bad[0]).strip(), sorted(allowed), n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        msg = (
+            f"{method}: extra={', '.join(map(repr, bad))} is not a block of this method.{hint} "
+            f"{method} documents extra blocks: {', '.join(param_str(v) for v in p.values)}."
+        )
+        _fail(method, p, value, "blocks among " + ", ".join(param_str(v) for v in p.values), msg)
+    msg = f"{method}: parameter {p.name!r} accepts {', '.join(sorted(allowed))}; got {bad!r}."
+    _fail(method, p, value, "items among " + ", ".join(sorted(allowed)), msg)
 
 
 def _check_scalar(method: str, p: Param, value: object) -> None:
@@ -319,10 +351,34 @@ def _check_scalar(method: str, p: Param, value: object) -> None:
         ok, expected = _SIMPLE[p.type]
         if not ok(value):
             _fail(method, p, value, expected)
+        if p.type == "int" and p.max is not None and int(value) > p.max:  # type: ignore[call-overload]
+            hint = f" Use per_page={p.max} with pages='all' to get more." if p.name == "per_page" else ""
+            _fail(method, p, value, f"at most {p.max}", f"{method}: {p.name} is at most {p.max}, got {value}.{hint}")
     elif p.type == "enum":
         _check_enum(method, p, value)
     elif p.type == "list":
         _check_list(method, p, value)
+
+
+def _takes_many(p: Param | None) -> bool:
+    return p is not None and (p.type == "list" or (p.type == "enum" and "comma" in p.doc.lower()))
+
+
+def _coerce(method: str, name: str, p: Param | None, value: object) -> object:
+    """``value`` as a plain Python value (or list of them); a missing value is refused naming ``name``."""
+    if is_collection(value) and not isinstance(value, (list, tuple, set, frozenset)) and not _takes_many(p):
+        return value  # an array for a one-value parameter: refused by the type check, as a list is
+    got = items(value) if is_collection(value) else plain(value)  # type: ignore[arg-type]
+    if got is MISSING or (isinstance(got, list) and any(v is MISSING for v in got)):
+        raise ParameterError(
+            f"{method}: parameter {name!r} got a missing value ({value!r}). Missing values are never sent: "
+            "drop those rows first (e.g. df.dropna(subset=[...])) or pass None to leave the parameter out.",
+            method=method,
+            param=name,
+            expected="a value (not NaN or <NA>)",
+            received=value,
+        )
+    return got
 
 
 def validate(name: str, params: Mapping[str, object], *, has_token: bool = False) -> dict[str, object]:
@@ -338,7 +394,9 @@ def validate(name: str, params: Mapping[str, object], *, has_token: bool = False
         {'tags': 'cat,dog', 'per_page': '50'}
     """
     m = get(name)
-    given = {k: v for k, v in params.items() if v is not None}
+    given = {k: _coerce(name, k, m.param(k), v) for k, v in params.items() if v is not None and k != "file"}
+    if params.get("file") is not None:
+        given["file"] = params["file"]
     if m.params is not None:
         known = {p.name for p in m.params}
         for k in given:
@@ -354,11 +412,12 @@ def validate(name: str, params: Mapping[str, object], *, has_token: bool = False
                     received=k,
                 )
         for req in m.required_params(has_token=has_token):
-            if req not in given or given[req] == "":
+            if req not in given or (isinstance(given[req], str) and given[req] == ""):
                 relaxed = req in CALLER_DEFAULTS.get(name, ())
                 extra = " (with a token it defaults to the signed-in user)" if relaxed else ""
+                spec = m.param(req)
                 raise ParameterError(
-                    f"{name}: missing required parameter {req!r}{extra}. {m.param(req).doc}".rstrip(),
+                    f"{name}: missing required parameter {req!r}{extra}. {spec.doc if spec else ''}".rstrip(),
                     method=name,
                     param=req,
                     expected="a value",

@@ -28,8 +28,10 @@ import requests
 from . import catalog
 from .cache import CacheSettings, HarvestSession, cached_frame, cached_session
 from .calllog import CallLog, mask_key
+from .completeness import flag_incomplete
 from .envelope import FORMATS
 from .errors import ParameterError
+from .fanout import frame_each
 from .frames import frame_from_records, locate
 from .harvest import client_pages, dedupe_records, frame_pages
 from .paging import DEFAULT_WORKERS, max_pages_of
@@ -272,17 +274,36 @@ class Client(RequestMixin):
         max_pages = max_pages_of(pages, method)
         if max_pages == 1 and not split:
             loc = locate(method, self._send(method, params, _page_of(method, params)))
-            return frame_from_records(method, loc.records, info=loc.info, params=params)
+            return flag_incomplete(frame_from_records(method, loc.records, info=loc.info, params=params))
         key = f"{pages}|split" if split else pages  # a split harvest is not the capped one
-        return cached_frame(
-            self, method, params, key, lambda: frame_pages(self, method, params, max_pages, progress, workers, split)
-        )
+        harvest = lambda: frame_pages(self, method, params, max_pages, progress, workers, split)  # noqa: E731
+        return flag_incomplete(cached_frame(self, method, params, key, harvest), split=split)
 
     def _pages(
         self, method: str, params: Mapping[str, Any], max_pages: int | None, workers: int | None, split: bool = False
     ) -> Iterator[tuple[int, Any]]:
         """Pages of a walk (harvest.py): sequential, a bounded pool, or posted-date windows."""
         return client_pages(self, method, params, max_pages, workers, split)
+
+    def frame_each(
+        self,
+        method: str,
+        /,
+        ids: Any,
+        param: str | None = None,
+        workers: int | None = None,
+        progress: bool | None = None,
+        errors: str = "raise",
+        **params: Any,
+    ) -> pd.DataFrame:
+        """``method`` called once per id (a list, ``Series``, a frame's column), ``workers`` at a time:
+        one typed frame with the parent id as a column; failed ids named (:mod:`ipernity_nb.fanout`).
+
+        Example:
+            >>> tags = client.frame_each("doc.tags.getList", docs.doc_id)  # doctest: +SKIP
+            >>> tags.groupby("doc_id").size()  # doctest: +SKIP
+        """
+        return frame_each(self, method, ids, param=param, workers=workers, progress=progress, errors=errors, **params)
 
 
 def _page_of(method: str, params: Mapping[str, Any]) -> int | None:

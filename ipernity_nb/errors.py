@@ -10,6 +10,7 @@ Every error a user can meet derives from :class:`IpernityError`::
     │   └── WriteUncertainError                a write got no answer: it may or may not have happened
     ├── RightsError                            the token lacks the scope/level a method needs
     ├── PagesNotFetchedError                   pages of a multi-page walk failed (never a short result)
+    ├── ChildrenNotFetchedError                calls of a fan-out (Client.frame_each) failed: the ids named
     ├── SandboxOnlyError                       a sandbox feature (app statistics) asked of the live service
     ├── UploadError                            an upload ticket was invalid or the answer had none
     │   └── UploadTimeout                      a ticket was still processing when the wait ran out
@@ -29,6 +30,12 @@ Every error a user can meet derives from :class:`IpernityError`::
         ├── MethodNotFoundError                103 method not found (on the server side)
         ├── ServiceUnavailableError            500 service error, 501 maintenance, 503 unavailable
         └── NotFoundError                      method-specific "… not found" (usually code 1)
+
+One warning, for results that are knowingly partial (a frame of one page when more exist, a
+search stopped at its cap, a fan-out told to go on past failures)::
+
+    UserWarning
+    └── IncompleteResultWarning                the frame holds fewer rows than exist; attrs["incomplete"] says why
 
 The classes raised by one feature stay importable from its module too
 (``ipernity_nb.paging.PagesNotFetchedError``, ``ipernity_nb.transport.WriteUncertainError``,
@@ -56,11 +63,13 @@ from dataclasses import dataclass
 __all__ = [
     "APIError",
     "AuthError",
+    "ChildrenNotFetchedError",
     "ControlError",
     "FrobError",
     "FrobExpiredError",
     "FrobNotApprovedError",
     "FrobUsedError",
+    "IncompleteResultWarning",
     "IpernityError",
     "MethodNotFoundError",
     "NotFoundError",
@@ -171,6 +180,32 @@ class PagesNotFetchedError(IpernityError):
             f"{method}: page(s) {shown} could not be fetched ({type(cause).__name__}: {cause}). "
             "No partial result is returned; retry the harvest (a cache=… Client re-fetches only the missing pages)."
         )
+
+
+class ChildrenNotFetchedError(IpernityError):
+    """Calls of a fan-out failed (after the transport's retries): never a short result.
+
+    ``failed`` maps each id not fetched to its error; ``frame`` holds the rows of the ids that
+    were fetched (typed, with ``attrs["incomplete"]`` saying which are missing); ``__cause__`` is
+    the first failure.
+    """
+
+    def __init__(self, method: str, failed: Mapping[object, BaseException], frame: object = None) -> None:
+        self.method = method
+        self.failed = dict(failed)
+        self.frame = frame
+        ids = list(self.failed)
+        shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+        first = next(iter(self.failed.values()))
+        super().__init__(
+            f"{method}: {len(ids)} id(s) could not be fetched: {shown} (first: {type(first).__name__}: {first}). "
+            "The rows fetched are in .frame; pass errors='warn' to get them with a warning instead, "
+            "or retry these ids."
+        )
+
+
+class IncompleteResultWarning(UserWarning):
+    """A frame holds fewer rows than exist; ``df.attrs["incomplete"]`` says how many and what fetches all."""
 
 
 class UploadError(IpernityError):

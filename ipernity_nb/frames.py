@@ -5,10 +5,15 @@ catalog's response shape (:func:`locate`, docs/protocol.md §2.4); :class:`Colum
 flattens them into columns; :mod:`ipernity_nb.dtypes` types each column by its field name
 (:data:`RULES`, :func:`classify`). This module is the public face of all three.
 
-Nested blocks flatten with ``_`` (``owner_user_id``, ``dates_posted_at``, ``count_visits``).
-Lists inside a row (``thumbs_thumb``, ``tags_tag``, ``medias_media`` of ``doc.get``) stay
-Python lists of dicts in one ``object`` column named by their path. ``df.attrs`` holds the
-page info, the method and the call's parameters (secrets removed).
+Nested blocks flatten with ``_`` (``owner_user_id``, ``dates_posted_at``, ``count_visits``);
+a few names are unified across methods (:mod:`ipernity_nb.vocabulary`: ``tag_id``/``tag``,
+``commenter_*``), and rows carry their parents' ids (``doc_id`` on comments). Lists inside a
+row (``thumbs_thumb``, ``tags_tag``, ``medias_media`` of ``doc.get``) stay Python lists of the
+raw records in one ``object`` column named by their path, for every method alike;
+:func:`unnest` gives any of them as a typed child frame with the parent's id.
+``df.attrs`` holds the page info, the method, the call's parameters (secrets removed) and, when
+rows are knowingly missing, ``incomplete`` (:mod:`ipernity_nb.completeness`); :func:`concat_frames`
+stacks typed frames keeping dtypes and attrs (docs/frames.md says when attrs survive).
 
 Example:
     >>> payload = {"docs": {"page": "1", "pages": "1", "per_page": "20", "total": "1",
@@ -25,9 +30,10 @@ from typing import Any
 
 import pandas as pd
 
-from .dtypes import RULES, classify, typed_frame
-from .errors import redact
-from .rows import PAGE_KEYS, Located, expected_columns, locate, rows_path
+from .dtypes import RULES, classify, typed_columns
+from .errors import ParameterError, redact
+from .rows import PAGE_KEYS, Located, expected_columns, locate, parent_column, rows_path
+from .vocabulary import TAG_ITEMS, renames
 
 __all__ = [
     "RULES",
@@ -41,6 +47,7 @@ __all__ = [
     "locate",
     "rows_path",
     "to_frame",
+    "unnest",
 ]
 
 
@@ -57,11 +64,9 @@ def frame_from_records(
         >>> frame_from_records("doc.search", []).columns[:3].tolist()
         ['doc_id', 'license', 'title']
     """
-    if records:
-        df = normalize_records(records)
-    else:
-        df = pd.DataFrame({c: pd.Series([], dtype=object) for c in expected_columns(method)})
-    return _with_attrs(typed_frame(df), method, info, params)
+    cols = Columns()
+    cols.add(records)
+    return frame_from_columns(method, cols, info=info, params=params)
 
 
 def _with_attrs(
@@ -126,12 +131,16 @@ class Columns:
             row += 1
         self.n = row
 
-    def frame(self) -> pd.DataFrame:
-        """The untyped frame (dotted column names)."""
+    def padded(self) -> dict[str, list]:
+        """The column lists, each filled to the row count (NaN where a record lacked the field)."""
         for col in self.cols.values():
             if len(col) < self.n:
                 col.extend([_NAN] * (self.n - len(col)))
-        return pd.DataFrame(self.cols, index=pd.RangeIndex(self.n))
+        return self.cols
+
+    def frame(self) -> pd.DataFrame:
+        """The untyped frame (dotted column names)."""
+        return pd.DataFrame(self.padded(), index=pd.RangeIndex(self.n))
 
 
 def normalize_records(records: list[dict]) -> pd.DataFrame:
@@ -155,9 +164,34 @@ def frame_from_columns(
         >>> frame_from_columns("doc.search", cols).dtypes.astype(str).tolist()
         ['Int64', 'category']
     """
-    if not len(cols):
-        return frame_from_records(method, [], info=info, params=params)
-    return _with_attrs(typed_frame(cols.frame()), method, info, params)
+    n = len(cols)
+    raw = cols.padded() if n else {c: [] for c in expected_columns(method)}
+    named = _vocabulary(method, raw)
+    parents = (info or {}).get("parents") or {}
+    for name, value in reversed(list(parents.items())):
+        col = parent_column(method, name)
+        if col is not None and col not in named:
+            named = {col: [value] * n, **named}
+    return _with_attrs(typed_columns(named, n), method, info, params)
+
+
+def _vocabulary(method: str, raw: dict[str, list]) -> dict[str, list]:
+    """The columns under the vocabulary's names; two that become one are merged, first non-missing wins."""
+    todo = renames(method, raw)
+    if not todo:
+        return raw
+    out: dict[str, list] = {}
+    for name, values in raw.items():
+        new = todo.get(name, name)
+        if new in out:
+            out[new] = [a if not _missing(a) else b for a, b in zip(out[new], values, strict=True)]
+        else:
+            out[new] = values
+    return out
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
 
 
 def to_frame(method: str, payload: Mapping[str, Any], *, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -174,29 +208,75 @@ def to_frame(method: str, payload: Mapping[str, Any], *, params: Mapping[str, An
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack typed frames of one method (e.g. several harvest windows), keeping every dtype.
+    """Stack typed frames (harvest windows, the pages of a loop, fan-outs), keeping every dtype and attrs.
 
-    ``pandas.concat`` turns a category column into object when the parts' categories differ;
-    here the categories are unified first.
+    ``pandas.concat`` turns a category column into text when the parts' categories differ, and
+    a column missing from a part into ``object``; here categories are unified first and missing
+    columns come as typed ``<NA>``. ``attrs`` are the first frame's, with ``total`` the row
+    count, page info cleared and any part's ``incomplete`` reasons kept.
 
     Example:
         >>> a = to_frame("doc.search", {"docs": {"doc": [{"doc_id": "1", "media": "photo"}]}})
-        >>> b = to_frame("doc.search", {"docs": {"doc": [{"doc_id": "2", "media": "video"}]}})
+        >>> b = to_frame("doc.search", {"docs": {"doc": [{"doc_id": "2", "media": "video", "title": "x"}]}})
         >>> concat_frames([a, b]).dtypes.astype(str).tolist()
-        ['Int64', 'category']
+        ['Int64', 'category', 'string']
     """
     frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame()
+    dtypes: dict[str, Any] = {}
     cats: dict[str, set] = {}
     for f in frames:
         for c in f.columns:
+            dtypes.setdefault(c, f[c].dtype)
             if isinstance(f[c].dtype, pd.CategoricalDtype):
                 cats.setdefault(c, set()).update(f[c].cat.categories)
+    for c, values in cats.items():
+        dtypes[c] = pd.CategoricalDtype(pd.Index(sorted(values, key=str), dtype=dtypes[c].categories.dtype))
     fixed = []
     for f in frames:
-        todo = {c: f[c].astype(pd.CategoricalDtype(sorted(cats[c]))) for c in cats if c in f.columns}
-        fixed.append(f.assign(**todo) if todo else f)
+        todo = {c: f[c].astype(dtypes[c]) for c in cats if c in f.columns}
+        todo.update({c: pd.Series(pd.NA, index=f.index, dtype=d) for c, d in dtypes.items() if c not in f.columns})
+        fixed.append(f.assign(**todo)[list(dtypes)] if todo else f[list(dtypes)])
     out = pd.concat(fixed, ignore_index=True)
-    out.attrs = {"method": frames[0].attrs.get("method"), "total": len(out)}
+    out.attrs = {**frames[0].attrs, "total": len(out), "page": None, "pages": None, "per_page": None}
+    reasons = [f.attrs["incomplete"] for f in frames if f.attrs.get("incomplete")]
+    out.attrs.pop("incomplete", None)
+    if reasons:
+        out.attrs["incomplete"] = "; ".join(dict.fromkeys(reasons))
     return out
+
+
+def unnest(df: pd.DataFrame, column: str, *, parent: str | None = None) -> pd.DataFrame:
+    """The lists of one nested column (``tags_tag``, ``medias_media`` …) as a typed child frame.
+
+    Each item becomes a row, typed by the same rules as every frame, with the parent row's id
+    first (``parent``: default the frame's first ``*_id`` column, e.g. ``doc_id``). Tag items use
+    the tag vocabulary (``tag_id``, ``tag``) whatever method sent them.
+
+    Example:
+        >>> doc = to_frame("doc.get", {"doc": {"doc_id": "5", "tags": {"tag": [
+        ...     {"tag_id": "9", "keyword": "cat"}, {"tag_id": "8", "keyword": "dog"}]}}})
+        >>> unnest(doc, "tags_tag").to_dict("list")
+        {'doc_id': [5, 5], 'tag_id': [9, 8], 'tag': ['cat', 'dog']}
+    """
+    if column not in df.columns:
+        raise ParameterError(f"no column {column!r}; nested list columns here: {_list_columns(df) or 'none'}.")
+    key = parent or next((c for c in df.columns if c.endswith("_id")), None)
+    if key is None or key not in df.columns:
+        raise ParameterError(f"which column is the parent id? Pass parent=, one of {list(df.columns)[:8]} ….")
+    is_tags = column.endswith("tags_tag")
+    records: list[dict] = []
+    for pid, items in zip(df[key].tolist(), df[column].tolist(), strict=True):
+        for item in items if isinstance(items, list) else ():
+            rec = {TAG_ITEMS.get(k, k): v for k, v in item.items()} if is_tags else item
+            records.append({key: pid, **rec} if isinstance(rec, dict) else {key: pid, column: rec})
+    cols = Columns()
+    cols.add(records)
+    out = typed_columns(cols.padded(), len(cols)) if records else pd.DataFrame({key: pd.Series([], dtype="Int64")})
+    out.attrs = {"method": df.attrs.get("method"), "parent": key, "nested": column, "total": len(out)}
+    return out
+
+
+def _list_columns(df: pd.DataFrame) -> str:
+    return ", ".join(c for c in df.columns if df[c].dtype == object)

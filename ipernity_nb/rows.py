@@ -13,7 +13,10 @@ Which element becomes rows is read from the catalog's response root (docs/protoc
   ``doc.getContainers``) give the rows of every root with a ``section`` column naming it.
 
 The list wrapper's page info (``page``, ``pages``, ``per_page``, ``total``) comes along in
-:attr:`Located.info`. :func:`expected_columns` names the columns of an empty answer.
+:attr:`Located.info`, and so do the ids of the rows' parents found on the way to the list
+(``comments.doc_id``, ``album.album_id``) as ``info["parents"]``: frames give every row those
+ids as columns named by :func:`parent_column`. :func:`expected_columns` names the columns of an
+empty answer.
 ``ipernity_nb.frames`` re-exports the public names; import them from there.
 
 Example:
@@ -34,7 +37,7 @@ from typing import Any
 from . import catalog
 from .shapes import is_list
 
-__all__ = ["PAGE_KEYS", "Located", "expected_columns", "locate", "rows_path"]
+__all__ = ["PAGE_KEYS", "Located", "expected_columns", "locate", "parent_column", "rows_path"]
 
 #: Page-info keys copied from the list wrapper into ``df.attrs``.
 PAGE_KEYS = ("page", "pages", "per_page", "total")
@@ -85,6 +88,33 @@ def _page_info(wrapper: Any) -> dict[str, Any]:
     return info
 
 
+def _parents(payload: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """Scalar ``*_id`` fields of the wrappers on the way to the rows: the rows' parents."""
+    out: dict[str, Any] = {}
+    node: Any = payload
+    for step in path[:-1]:
+        node = node.get(step) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            break
+        out.update((k, v) for k, v in node.items() if k.endswith("_id") and not isinstance(v, (dict, list)))
+    return out
+
+
+def parent_column(method: str, name: str) -> str | None:
+    """The column holding a row's parent id ``name``: ``name`` itself, or ``parent_<name>`` when the rows
+    have their own field of that name (network.getList rows carry ``user_id``), or ``None`` when a
+    single-object answer's row already is that id (user.get per ``user_id``).
+
+    Example:
+        >>> parent_column("doc.comments.getList", "doc_id"), parent_column("network.getList", "user_id")
+        ('doc_id', 'parent_user_id')
+    """
+    own = name in expected_columns(method)
+    if rows_path(method) is None and own:
+        return None
+    return f"parent_{name}" if own else name
+
+
 def _dynamic_list(obj: dict, name: str) -> tuple[str, list] | None:
     for key, value in obj.items():
         if is_list(name, key) and isinstance(value, list):
@@ -110,7 +140,11 @@ def locate(method: str, payload: Mapping[str, Any]) -> Located:
         records = _as_list(wrapper.get(path[-1])) if isinstance(wrapper, dict) else []
         if records and not isinstance(records[0], dict):  # text-only list items (<tag>x</tag>)
             records = [r if isinstance(r, dict) else {path[-1]: r} for r in records]
-        return Located(records, _page_info(wrapper), path)
+        info = _page_info(wrapper)
+        parents = _parents(payload, path)
+        if parents:
+            info["parents"] = parents
+        return Located(records, info, path)
     roots = m.response_root or tuple(payload)
     if len(roots) == 1:
         root = roots[0]
@@ -126,11 +160,11 @@ def locate(method: str, payload: Mapping[str, Any]) -> Located:
     present = [r for r in roots if r in payload]
     if not any(_section_rows(m, r, payload[r])[1] for r in present):
         return Located([{r: payload[r] for r in present}] if present else [], {})
-    records: list[dict] = []
+    sections: list[dict] = []
     for r in present:
         rows, _ = _section_rows(m, r, payload[r])
-        records.extend({**row, "section": r} if isinstance(row, dict) else {r: row, "section": r} for row in rows)
-    return Located(records, {}, None)
+        sections.extend({**row, "section": r} if isinstance(row, dict) else {r: row, "section": r} for row in rows)
+    return Located(sections, {}, None)
 
 
 def _section_rows(m: catalog.Method, name: str, value: Any) -> tuple[list, bool]:

@@ -85,13 +85,13 @@ def test_wrong_type_or_value_is_a_clear_parameter_error(method, params, param, e
 
 
 def test_what_the_api_accepts_is_not_rejected():
-    # comma lists as strings or Python lists, extra with any block name, lg and credentials.
+    # comma lists as strings or Python lists, extra with the documented blocks, lg and credentials.
     assert catalog.validate("doc.search", {"tags": "cat,dog", "license": "1,3"}) == {
         "tags": "cat,dog",
         "license": "1,3",
     }
     assert catalog.validate("doc.search", {"tags": ["cat", "dog"], "license": [1, 3]})["license"] == "1,3"
-    assert catalog.validate("doc.get", {"doc_id": 5, "extra": "tags,notes,exif_new"})["extra"] == "tags,notes,exif_new"
+    assert catalog.validate("doc.get", {"doc_id": 5, "extra": "tags,notes,md5"})["extra"] == "tags,notes,md5"
     assert catalog.validate("doc.search", {"media": "photo,video"})["media"] == "photo,video"  # a comma list
     out = catalog.validate("test.hello", {"lg": "fr", "api_key": "k", "auth_token": "t", "api_sig": "s"})
     assert out["lg"] == "fr"

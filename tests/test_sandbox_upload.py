@@ -14,11 +14,12 @@ import pytest
 import requests
 
 from ipernity_nb import Client
-from ipernity_nb.errors import APIError
+from ipernity_nb.errors import APIError, ParameterError
 from ipernity_nb.sandbox import Sandbox
 from ipernity_nb.sandbox.coverage import coverage
 from ipernity_nb.sandbox.handlers.upload import sniff
 from ipernity_nb.sandbox.seed import DEMO_DESKTOP_APP as APP
+from ipernity_nb.signing import sign
 
 DELAY = 2  # seconds an async upload stays pending in this module's sandbox
 
@@ -84,7 +85,7 @@ def test_round_trip_same_bytes_md5_and_metadata(alice):
         perm_comment=3,
     )
     doc_id = doc_of(alice, ticket)
-    doc = alice.call("doc.get", doc_id=doc_id, extra="original,md5")["doc"]
+    doc = alice.call("doc.get", doc_id=doc_id, extra="md5")["doc"]  # the owner always gets "original"
     assert doc["title"] == "Sunset" and doc["description"] == "over the sea" and doc["media"] == "photo"
     assert doc["license"] == "3" and doc["safety"] == "2" and doc["visibility"]["share"] == "2"
     assert doc["dates"]["created"] == "2020-05-17 10:11:12" and doc["permissions"]["comment"] == "3"
@@ -126,7 +127,7 @@ def test_async_ticket_pending_then_done(alice):
     assert alice.call("doc.get", doc_id=doc_id)["doc"]["title"] == "later"
 
 
-def test_check_tickets_mix_unknown_foreign_and_limit(alice, bob):
+def test_check_tickets_mix_unknown_foreign_and_limit(sb, alice, bob):
     mine = upload(alice, png(5, 5, 4))
     theirs = upload(bob, png(5, 5, 5))
     out = alice.call("upload.checkTickets", tickets=f"{mine},{theirs},999999999")["tickets"]
@@ -136,9 +137,14 @@ def test_check_tickets_mix_unknown_foreign_and_limit(alice, bob):
     with pytest.raises(APIError) as e:
         alice.call("upload.checkTickets", tickets="999999998")
     assert e.value.code == 1
-    with pytest.raises(APIError) as e:
-        alice.call("upload.checkTickets", tickets=",".join(str(n) for n in range(1, 52)))
-    assert e.value.code == 1 and "50" in str(e.value)
+    many = ",".join(str(n) for n in range(1, 52))
+    with pytest.raises(ParameterError, match="at most 50 items"):  # the client refuses before sending
+        alice.call("upload.checkTickets", tickets=many)
+    signed = sign(
+        {"api_key": APP["api_key"], "auth_token": alice.token, "tickets": many}, APP["secret"], "upload.checkTickets"
+    )
+    body = requests.get(sb.api_url + "upload.checkTickets/json", params=signed, timeout=10).json()["api"]
+    assert body["code"] == "1" and "50" in body["message"]  # and so does the sandbox
 
 
 def test_empty_missing_and_too_big(sb, alice, bob):
@@ -179,11 +185,11 @@ def test_quota_reflects_uploads(alice):
 
 def test_replace_rules(sb, alice, bob):
     doc_id = doc_of(alice, upload(alice, png(20, 10, 7)))
-    secret_before = alice.call("doc.get", doc_id=doc_id, extra="original")["doc"]["original"]["url"]
+    secret_before = alice.call("doc.get", doc_id=doc_id)["doc"]["original"]["url"]
     new = png(30, 15, 8)
     ticket = alice.call("upload.replace", doc_id=doc_id, file=new)["ticket"]
     assert doc_of(alice, ticket) == doc_id
-    doc = alice.call("doc.get", doc_id=doc_id, extra="original,md5")["doc"]
+    doc = alice.call("doc.get", doc_id=doc_id, extra="md5")["doc"]  # the owner always gets "original"
     assert doc["md5"] == hashlib.md5(new).hexdigest() and int(doc["dates"]["replaced_at"]) > 0
     assert doc["original"]["w"] == "30" and doc["original"]["url"] == secret_before  # same id and secret
     assert requests.get(doc["original"]["url"], timeout=10).content == new
