@@ -14,13 +14,10 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .catalog import LEVELS, level_allows
 from .errors import IpernityError, ParameterError
-
-if TYPE_CHECKING:
-    from .client import Client
 
 __all__ = ["SCOPES", "SCOPE_LEVELS", "Token", "apply_token", "normalize_perms", "set_credentials"]
 
@@ -177,23 +174,24 @@ def _int_or_none(value: object) -> int | None:
 # --- client plumbing (the client owns the credentials; these helpers read/set them) ----------
 
 
-def _secret_of(client: Client) -> str | None:
-    return getattr(client, "secret", None) or getattr(client, "_secret", None)
+class _HasCredentials(Protocol):
+    """The part of a client the credential helpers set (``Client`` has it)."""
+
+    api_key: str
+    secret: str | None
+    token: str | None
+    rights: dict[str, str] | None
 
 
-def set_credentials(client: Client, *, api_key: str | None = None, secret: str | None = None) -> None:
+def set_credentials(client: _HasCredentials, *, api_key: str | None = None, secret: str | None = None) -> None:
     """Give ``client`` a new API key and/or secret (used by the AuthForm)."""
     if api_key:
         client.api_key = api_key
     if secret:
-        # the Client keeps its secret private; prefer a public setter when it has one
-        if isinstance(getattr(type(client), "secret", None), property) and type(client).secret.fset:
-            client.secret = secret
-        else:
-            client._secret = secret
+        client.secret = secret
 
 
-def apply_token(client: Client, token: Token | None) -> None:
+def apply_token(client: _HasCredentials, token: Token | None) -> None:
     """Make ``client`` use ``token`` (or none): sets ``client.token`` and ``client.rights``."""
     client.token = token.token if token else None
     client.rights = dict(token.permissions) if token else None
