@@ -244,7 +244,7 @@ class FrameStore:
     @staticmethod
     def key(caller: Caller, method: str, params: dict, pages: Any) -> str:
         creds = caller.credentials
-        parts = [caller.url, creds.api_key, creds.token, caller.lg, caller.format, method, str(pages)]
+        parts: list[object] = [caller.url, creds.api_key, creds.token, caller.lg, caller.format, method, str(pages)]
         parts.append(sorted((str(k), str(v)) for k, v in params.items()))
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 

@@ -23,6 +23,7 @@ import warnings
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
@@ -256,7 +257,7 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     df = pd.read_csv(path, dtype={**direct, **text}, keep_default_na=False, na_values=[NA_REP])
     for c, d in dtypes.items():
         if d.startswith("datetime64"):
-            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601").astype(d)
+            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601").astype(pandas_dtype(d))
         elif d == "object":
             df[c] = pd.Series(
                 [json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v for v in df[c].astype(object)],
@@ -264,7 +265,7 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
                 index=df.index,
             ).where(df[c].notna(), None)
         elif d.startswith("category:"):
-            df[c] = pd.to_numeric(df[c]).astype(d.split(":", 1)[1].capitalize()).astype("category")
+            df[c] = pd.to_numeric(df[c]).astype(pandas_dtype(d.split(":", 1)[1].capitalize())).astype("category")
         elif d not in direct:
-            df[c] = df[c].astype(d)
+            df[c] = df[c].astype(pandas_dtype(d))
     return df[list(dtypes)]

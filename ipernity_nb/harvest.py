@@ -67,7 +67,7 @@ def iter_windows(
     :class:`PagesNotFetchedError` naming it and every later page of its window.
     """
     plans = [_plan(method, w) for w in windows]
-    got = list(firsts) if firsts is not None else [None] * len(plans)
+    got: list[dict | None] = list(firsts) if firsts is not None else [None] * len(plans)
     if workers == 1 or not catalog.get(method).paginated:
         for i, p in enumerate(plans):
             one = _with_first(fetch, got[i], int(p.get("page") or 1))

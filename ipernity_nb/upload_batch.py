@@ -174,7 +174,7 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
             "md5": "string",
             "bytes": "Int64",
             "doc_id": "Int64",
-            "status": pd.CategoricalDtype(STATUSES),
+            "status": pd.CategoricalDtype(list(STATUSES)),
             "error": "string",
             "seconds": "float64",
         }
