@@ -152,7 +152,7 @@ class Method:
 
 
 def _data_path() -> str:
-    return os.fspath(resources.files("ipernity_nb") / "data" / "methods.json")
+    return str(resources.files("ipernity_nb") / "data" / "methods.json")
 
 
 @cache
@@ -358,7 +358,7 @@ def validate(name: str, params: Mapping[str, object], *, has_token: bool = False
                 relaxed = req in CALLER_DEFAULTS.get(name, ())
                 extra = " (with a token it defaults to the signed-in user)" if relaxed else ""
                 raise ParameterError(
-                    f"{name}: missing required parameter {req!r}{extra}. {m.param(req).doc}".rstrip(),
+                    f"{name}: missing required parameter {req!r}{extra}. {getattr(m.param(req), 'doc', '')}".rstrip(),
                     method=name,
                     param=req,
                     expected="a value",

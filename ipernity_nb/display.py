@@ -48,7 +48,7 @@ def _s(value: object) -> str:
     try:
         import pandas as pd
 
-        if pd.isna(value):
+        if pd.isna(value):  # type: ignore[call-overload]  # any cell value
             return ""
     except (TypeError, ValueError, ImportError):
         pass
@@ -100,7 +100,7 @@ def find_thumbs(data: object) -> list[Thumb]:
         title_col = next((c for c in _TITLE_COLS if c in cols), None)
         link_col = next((c for c in _LINK_COLS if c in cols), None)
         out = []
-        for _, row in data.iterrows():
+        for _, row in data.iterrows():  # type: ignore[attr-defined]  # a DataFrame (duck-typed above)
             url = _safe_url(_s(row[url_col]))
             if url:
                 out.append(
@@ -191,7 +191,7 @@ def error_html(exc: BaseException) -> str:
     if isinstance(exc, APIError):
         return exc._repr_html_()
     if isinstance(exc, ParameterError):
-        where = f" ({escape(exc.param)})" if getattr(exc, "param", None) else ""
+        where = f" ({escape(exc.param)})" if exc.param else ""
         colour, title = "#e67e22", f"Parameter problem{where}"
     elif isinstance(exc, IpernityError):
         colour, title = "#c0392b", type(exc).__name__

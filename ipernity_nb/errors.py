@@ -235,7 +235,7 @@ class APIError(IpernityError):
         from html import escape
 
         link = (
-            f' — <a href="{escape(self.doc_url)}" target="_blank">{escape(self.method)} docs</a>'
+            f' — <a href="{escape(self.doc_url)}" target="_blank">{escape(self.method or "")} docs</a>'
             if self.doc_url
             else ""
         )

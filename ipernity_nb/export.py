@@ -23,9 +23,9 @@ import warnings
 from typing import Any
 
 import pandas as pd
-from pandas.api.types import pandas_dtype
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pandas.api.types import pandas_dtype
 from tqdm.auto import tqdm
 
 from .errors import ParameterError

@@ -126,7 +126,7 @@ def locate(method: str, payload: Mapping[str, Any]) -> Located:
     present = [r for r in roots if r in payload]
     if not any(_section_rows(m, r, payload[r])[1] for r in present):
         return Located([{r: payload[r] for r in present}] if present else [], {})
-    records: list[dict] = []
+    records = []
     for r in present:
         rows, _ = _section_rows(m, r, payload[r])
         records.extend({**row, "section": r} if isinstance(row, dict) else {r: row, "section": r} for row in rows)

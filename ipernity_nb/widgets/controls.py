@@ -177,8 +177,10 @@ def _enum(p: Param, required: bool) -> ParamControl:
     )
     options = [(first, NOT_SENT)] + [(param_str(v), v) for v in p.values or ()]
     # Duplicates exist in the catalog (tags.docs.getList sort lists 'popular' twice).
-    seen: set[str] = set()
-    options = [o for o in options if not (o[0] in seen or seen.add(o[0]))]
+    unique: dict[str, tuple[str, object]] = {}
+    for o in options:
+        unique.setdefault(o[0], o)
+    options = list(unique.values())
     box = w.Dropdown(options=options, value=NOT_SENT)
     return ParamControl(p, box, lambda raw: None if raw == NOT_SENT else raw, required)
 
@@ -208,7 +210,7 @@ def _timestamp(p: Param, required: bool) -> ParamControl:
 def _multi(p: Param, required: bool) -> ParamControl:
     options = [(param_str(v), v) for v in p.values or ()]
     box = w.SelectMultiple(options=options, rows=min(6, max(2, len(options))))
-    return ParamControl(p, box, lambda raw: list(raw) or None, required)
+    return ParamControl(p, box, lambda raw: list(raw) or None, required)  # type: ignore[call-overload]
 
 
 def _free_list(p: Param, required: bool) -> ParamControl:
@@ -231,7 +233,7 @@ def _file(p: Param, required: bool) -> ParamControl:
     def read(raw: object) -> object:
         if not raw:
             return None
-        item = raw[0]
+        item = raw[0]  # type: ignore[index]  # FileUpload.value: a tuple of files
         # A named in-memory file: the client can send it as the multipart "file" part.
         data = io.BytesIO(bytes(item["content"]))
         data.name = item.get("name") or "upload.bin"

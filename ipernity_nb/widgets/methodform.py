@@ -206,7 +206,7 @@ class MethodForm(w.VBox):
         for name, ctl in self.controls.items():
             value = ctl.get()
             if isinstance(ctl, FreeParamsControl):
-                out.update(value)
+                out.update(value)  # type: ignore[call-overload]  # a FreeParamsControl reads a dict
             elif value is not None:
                 out[name] = value
         return out
@@ -220,6 +220,7 @@ class MethodForm(w.VBox):
         """Read and validate every field; mark problems next to them. None when invalid."""
         problems: dict[str, str] = {}
         values: dict[str, object] = {}
+        assert self.method is not None  # run() checks it first
         m = catalog.get(self.method)
         # The token may have changed since the form was built (caller defaults, §8.8): re-read it.
         required = set(m.required_params(has_token=self.has_token))
@@ -232,7 +233,7 @@ class MethodForm(w.VBox):
                 problems[name] = str(exc)
                 continue
             if isinstance(ctl, FreeParamsControl):
-                values.update(value)
+                values.update(value)  # type: ignore[call-overload]  # a FreeParamsControl reads a dict
             elif value is None and name in required:
                 problems[name] = f"{name!r} is required. {ctl.param.doc}".strip()
             elif value is not None:

@@ -71,7 +71,7 @@ def frame_html(df: object, *, max_rows: int = _MAX_ROWS) -> str:
     n = len(df)  # type: ignore[arg-type]
     cols = len(df.columns)  # type: ignore[attr-defined]
     head = df.head(max_rows) if n > max_rows else df  # type: ignore[attr-defined]
-    table = head.to_html(classes="ipn-frame", border=0, max_cols=30, escape=True)  # type: ignore[attr-defined]
+    table = head.to_html(classes="ipn-frame", border=0, max_cols=30, escape=True)  # type: ignore[attr-defined,union-attr]
     more = f" — showing the first {max_rows}" if n > max_rows else ""
     return (
         f"<div><small>DataFrame: {n} rows × {cols} columns{more}. The full frame is in "
