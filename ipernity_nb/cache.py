@@ -58,10 +58,16 @@ __all__ = [
     "cache_counts",
     "cacheable",
     "cached_frame",
+    "default_path",
 ]
 
-#: Where ``cache=True`` keeps its file (the user cache dir platformdirs gives on this system).
-DEFAULT_PATH = os.path.join(platformdirs.user_cache_dir("ipernity_nb", appauthor=False), "http.sqlite")
+def default_path() -> str:
+    """Where ``cache=True`` keeps its file: ``http.sqlite`` in platformdirs' user cache dir (read now)."""
+    return os.path.join(platformdirs.user_cache_dir("ipernity_nb", appauthor=False), "http.sqlite")
+
+
+#: Where ``cache=True`` keeps its file on this system (as :func:`default_path` gave at import).
+DEFAULT_PATH = default_path()
 #: ``cache_mode`` values: use the cache, bypass it, or re-fetch and overwrite.
 CACHE_MODES = ("on", "off", "refresh")
 #: Parameters removed from every stored request (they are in the hashed key only).
@@ -87,7 +93,7 @@ class CacheSettings:
         if isinstance(value, CacheSettings):
             return value
         if value is True:
-            return cls()
+            return cls(path=default_path())
         if isinstance(value, (str, os.PathLike)) and os.fspath(value):
             return cls(path=os.fspath(value))
         raise ParameterError(
@@ -159,7 +165,7 @@ class HarvestSession(CachedSession):
     def __init__(self, settings: CacheSettings) -> None:
         path = os.path.abspath(settings.path)
         folder = os.path.dirname(path)
-        private_dir(folder, chmod_existing=path == os.path.abspath(DEFAULT_PATH))
+        private_dir(folder, chmod_existing=path == os.path.abspath(default_path()))
         private_file(path)  # created 0600 before SQLite opens it; its -wal/-shm files copy the mode
         super().__init__(
             settings.path,

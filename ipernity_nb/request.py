@@ -336,7 +336,7 @@ def _retryable(exc: IpernityError) -> bool:
     if isinstance(exc, APIError):
         return is_retryable_read(code=exc.code)
     if isinstance(exc, TransportError) and exc.status is not None:
-        return is_retryable_read(status=exc.status)
+        return is_retryable_read(status=exc.status) or exc.retryable
     return exc.retryable
 
 
