@@ -61,6 +61,7 @@ __all__ = [
     "default_path",
 ]
 
+
 def default_path() -> str:
     """Where ``cache=True`` keeps its file: ``http.sqlite`` in platformdirs' user cache dir (read now)."""
     return os.path.join(platformdirs.user_cache_dir("ipernity_nb", appauthor=False), "http.sqlite")
