@@ -16,15 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .catalog import LEVELS, level_allows
 from .errors import IpernityError, ParameterError
+from .perms import SCOPE_LEVELS, SCOPES, level_allows
 
 __all__ = ["SCOPES", "SCOPE_LEVELS", "Token", "apply_token", "normalize_perms", "set_credentials"]
-
-#: Permission scopes in the order the site lists them (docs/protocol.md §4.1).
-SCOPES = ("doc", "blog", "post", "network", "profile")
-#: Levels each scope accepts; ``profile`` stops at write.
-SCOPE_LEVELS: dict[str, tuple[str, ...]] = {s: LEVELS for s in SCOPES} | {"profile": LEVELS[:3]}
 
 
 def normalize_perms(perms: Mapping[str, str] | None) -> dict[str, str]:

@@ -45,7 +45,7 @@ from requests_cache import CachedSession
 
 from . import catalog
 from .apisig import method_of_url
-from .errors import ParameterError, UnknownMethodError
+from .errors import SECRET_PARAMS, ParameterError, UnknownMethodError
 from .files import atomic_write, private_dir, private_file
 from .request import Caller
 
@@ -72,7 +72,7 @@ DEFAULT_PATH = default_path()
 #: ``cache_mode`` values: use the cache, bypass it, or re-fetch and overwrite.
 CACHE_MODES = ("on", "off", "refresh")
 #: Parameters removed from every stored request (they are in the hashed key only).
-REDACTED = ("auth_token", "api_sig", "oauth_token", "oauth_signature", "Authorization", "Cookie")
+REDACTED = (*sorted(SECRET_PARAMS), "Authorization", "Cookie")
 _NEVER_PREFIXES = ("auth.", "upload.")
 
 

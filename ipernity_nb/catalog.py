@@ -27,6 +27,7 @@ from importlib import resources
 from typing import NoReturn
 
 from .errors import ParameterError, UnknownMethodError
+from .perms import LEVELS, level_allows  # the permission vocabulary, re-exported here
 from .signing import param_str
 
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
     "validate",
 ]
 
-#: Permission levels, weakest first (docs/protocol.md §4.1): each includes the lower ones.
-LEVELS = ("none", "read", "write", "delete")
 
 #: Parameters every method accepts without listing them: credentials, the signature and
 #: ``lg``, which clients add to every call since the 2026 change (docs/protocol.md §8.1).
@@ -63,19 +62,6 @@ CALLER_DEFAULTS: dict[str, frozenset[str]] = {
 }
 
 _INT = re.compile(r"^-?\d+$")
-
-
-def level_allows(granted: str | None, needed: str) -> bool:
-    """Whether a granted level covers the needed one (read < write < delete).
-
-    Example:
-        >>> level_allows("delete", "write"), level_allows("read", "write")
-        (True, False)
-    """
-    try:
-        return LEVELS.index(granted or "none") >= LEVELS.index(needed)
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ __all__ = [
 
 #: Parameter names whose values are secret and must never be shown.
 SECRET_PARAMS = frozenset(
-    {"api_sig", "auth_token", "secret", "api_secret", "oauth_signature", "oauth_token_secret", "password"}
+    {"api_sig", "auth_token", "secret", "api_secret", "password"}
+    | {"oauth_signature", "oauth_token", "oauth_token_secret"}
 )
 
 

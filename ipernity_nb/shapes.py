@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["LIST_PAIRS", "is_list"]
+from typing import Any
+
+__all__ = ["LIST_PAIRS", "as_list", "is_list"]
 
 #: (parent element, child element) pairs whose child is a list although not a plural.
 LIST_PAIRS = frozenset(
@@ -37,3 +39,18 @@ LIST_PAIRS = frozenset(
 def is_list(parent: str, child: str) -> bool:
     """Whether ``child`` elements under ``parent`` always form a list."""
     return parent == child + "s" or (parent, child) in LIST_PAIRS
+
+
+def as_list(value: Any) -> list:
+    """One-or-many as a list: absent or empty -> ``[]``, one record -> ``[record]``, a list as is.
+
+    A one-item list may arrive as the item itself (XML, or a JSON answer built from it) and an
+    empty one as ``""`` or not at all (docs/protocol.md §2.3).
+
+    Example:
+        >>> as_list(None), as_list(""), as_list({"id": "1"}), as_list([1, 2])
+        ([], [], [{'id': '1'}], [1, 2])
+    """
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]

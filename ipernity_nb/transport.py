@@ -42,7 +42,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, NewConnectionError
 from urllib3.util.retry import Retry
 
-from .errors import ParameterError, WriteUncertainError
+from .errors import SECRET_PARAMS, ParameterError, WriteUncertainError
 
 __all__ = [
     "RETRY_CODES",
@@ -67,7 +67,9 @@ RETRY_STATUS = frozenset({429, 502, 503, 504})
 #: API error codes worth retrying for a read: service error/unavailable, application/IP quota.
 RETRY_CODES = frozenset({500, 503, 112, 113})
 
-_SECRET_QUERY = re.compile(r"(api_sig|auth_token|secret|password|oauth_signature|oauth_token_secret)=[^&\s'\"]*")
+_SECRET_QUERY = re.compile(
+    "(" + "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)) + r")=[^&\s'\"]*"  # longest name first
+)
 
 
 def is_retryable_read(*, status: int | None = None, code: int | None = None) -> bool:

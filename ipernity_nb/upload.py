@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from .errors import APIError, ParameterError, TransportError, UploadError, UploadTimeout
 from .seam import ApiClient
+from .shapes import as_list
 
 __all__ = ["UploadError", "UploadTimeout", "send_file", "upload", "upload_params", "wait_tickets"]
 
@@ -172,7 +173,7 @@ def wait_tickets(
                     ) from exc
                 raise
             rows = (payload.get("tickets") or {}).get("ticket") or []
-            for row in [rows] if isinstance(rows, Mapping) else rows:
+            for row in as_list(rows):
                 tid = str(row.get("id"))
                 if str(row.get("invalid", "0")) == "1":
                     raise UploadError(

@@ -32,6 +32,7 @@ from .errors import IpernityError, ParameterError
 from .files import file_md5
 from .paging import check_workers
 from .seam import ApiClient
+from .shapes import as_list
 from .upload import upload
 
 __all__ = ["STATUSES", "file_md5", "list_files", "upload_many"]
@@ -76,7 +77,7 @@ def _online(client: ApiClient, sums: list[str]) -> dict[str, str]:
     for i in range(0, len(unique), 20):
         payload = client.call("doc.checkMD5", md5=",".join(unique[i : i + 20]))
         rows = (payload.get("docs") or {}).get("doc") or []
-        for row in [rows] if isinstance(rows, dict) else rows:
+        for row in as_list(rows):
             if str(row.get("found", "0")) == "1" and row.get("doc_id"):
                 found[str(row["md5"]).lower()] = str(row["doc_id"])
     return found
