@@ -59,7 +59,8 @@ def iter_windows(
     """Yield ``(window index, page, located records)`` for every page of every window, in order.
 
     The one page engine: a plain walk is one window, a split harvest many. ``firsts`` gives
-    page-1 payloads already fetched (by :func:`split_by_posted`). At most ``workers`` first pages
+    page-1 payloads already fetched (by :func:`split_by_posted`); a list is consumed (entries set
+    to ``None`` as they are taken) so memory stays flat however many windows there are. At most ``workers`` first pages
     and ``2 * workers`` pages in all are held at once (bounded memory); later pages are submitted
     strictly in yield order, so the pool never waits on itself. ``pool`` shares a caller's pool;
     ``prefetched`` maps ``(window, page)`` to pages already in flight there (at most ``workers``,
@@ -67,10 +68,13 @@ def iter_windows(
     :class:`PagesNotFetchedError` naming it and every later page of its window.
     """
     plans = [_plan(method, w) for w in windows]
-    got: list[dict | None] = list(firsts) if firsts is not None else [None] * len(plans)
+    # the caller's list itself: each page 1 is dropped once taken, so a long split harvest does not keep
+    # every window's first page alive until the end
+    got: list[dict | None] = firsts if isinstance(firsts, list) else [*(firsts or [None] * len(plans))]
     if workers == 1 or not catalog.get(method).paginated:
         for i, p in enumerate(plans):
             one = _with_first(fetch, got[i], int(p.get("page") or 1))
+            got[i] = None  # held by `one` while this window is walked, then freed
             for page, loc in iter_pages(one, method, p, max_pages=max_pages):
                 yield i, page, loc
         return

@@ -160,10 +160,11 @@ def test_prefetched_pages_start_before_the_split_ends_and_are_reused():
         wins, firsts = split_by_posted(api, "doc.search", {"per_page": 100}, workers=6, pool=pool, prefetched=pre)
         assert 0 < len(pre) <= 6  # idle workers fetched later pages, at most `workers` held
         assert all(p > 1 and 0 <= i < len(wins) for i, p in pre)
+        plan = [(i, p) for i, f in enumerate(firsts) for p in range(1, int(f["docs"]["pages"]) + 1)]
         got = [(i, p) for i, p, _ in iter_windows(api, "doc.search", wins, workers=6, firsts=firsts, pool=pool,
                                                   prefetched=pre)]  # fmt: skip
-    plan = [(i, p) for i, f in enumerate(firsts) for p in range(1, int(f["docs"]["pages"]) + 1)]
     assert got == plan
+    assert firsts == [None] * len(wins)  # each window's page 1 let go once taken: memory stays flat
     final = {(w["posted_min"], w["posted_max"]) for w in wins}
     recut = {(c[0], c[1]) for c in api.calls if c[2] == 100 and (c[0], c[1]) not in final} - {(0, 10**9)}
     assert recut  # the skewed dates made some slice reach the cap: it was cut again
