@@ -40,7 +40,7 @@ from benchmarks.run import client_for, start_sandbox, stop  # noqa: E402
 from ipernity_nb.paging import DEFAULT_WORKERS  # noqa: E402
 from ipernity_nb.sandbox.seed import DEMO_DESKTOP_APP as APP  # noqa: E402
 
-PARAMS = {"extra": "dates,count,owner", "per_page": 100, "sort": "posted-asc"}
+PARAMS: dict[str, str | int] = {"extra": "dates,count,owner", "per_page": 100, "sort": "posted-asc"}
 PAGES = 30
 
 

@@ -54,7 +54,7 @@ def main() -> None:
         def work_(n: int) -> None:
             s = requests.Session()
             for i in range(n):
-                p = {
+                p: dict[str, str | int] = {
                     "api_key": APP["api_key"],
                     "extra": EXTRA,
                     "per_page": 100,

@@ -63,7 +63,8 @@ def start_sandbox(db: str, *, scale: int, latency_ms: float = 0.0, timeout: floa
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     while not os.path.exists(port_file):
         if proc.poll() is not None:
-            raise RuntimeError(f"sandbox exited: {proc.stderr.read().decode()[-2000:]}")
+            err = proc.stderr.read().decode() if proc.stderr is not None else ""
+            raise RuntimeError(f"sandbox exited: {err[-2000:]}")
         if time.perf_counter() - t0 > timeout:
             stop(proc)
             raise RuntimeError("sandbox did not start in time")
@@ -93,7 +94,7 @@ def windows(api_url: str, n_docs: int) -> list[tuple[int, int]]:
     lo = 0
     s = requests.Session()
     while len(out) * WINDOW < n_docs:
-        p = {"api_key": APP["api_key"], "sort": "posted-asc", "posted_min": lo, "per_page": 100}
+        p: dict[str, str | int] = {"api_key": APP["api_key"], "sort": "posted-asc", "posted_min": lo, "per_page": 100}
         p["page"] = WINDOW // 100
         body = s.get(api_url + "doc.search/json", params={**p, "extra": "dates"}, timeout=60).json()
         docs = body["docs"].get("doc", [])
