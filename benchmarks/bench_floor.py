@@ -14,7 +14,10 @@ one with no added latency) serve doc.search: 3,000 docs in 30 pages of 100 with
   ``pandas.json_normalize`` at the end (what a notebook user writes first).
 
 Then it prints each ratio beside its target: toolkit within 1.25x of the floor and at least 5x the
-walker with latency, at least 1.3x the walker with none.
+walker with latency, at least 1.3x the walker with none. ``--memory`` adds, on a 115k-doc sandbox
+(each in a fresh child process, peak = VmHWM - RSS before): the peak while building a 100k-doc
+frame against the frame's own memory (target <= 3x), and ``walk``/``export`` with ``split=True``
+at 10k and 100k docs (target: flat, under 50 MB of growth).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import client_for, start_sandbox, stop  # noqa: E402
+from benchmarks.run import client_for, run_child, start_sandbox, stop  # noqa: E402
 from ipernity_nb.paging import DEFAULT_WORKERS  # noqa: E402
 from ipernity_nb.sandbox.seed import DEMO_DESKTOP_APP as APP  # noqa: E402
 
@@ -86,13 +89,39 @@ def verdict(name: str, value: float, target: str, ok: bool) -> None:
     print(f"  {name:<52} {value:6.2f}x   target {target:<8} {'PASS' if ok else 'MISS'}")
 
 
+def memory(big: int = 100_000, mid: int = 10_000) -> None:
+    """Peak memory of a 100k-doc frame against the frame, and split walk/export from 10k to 100k docs."""
+    work = tempfile.mkdtemp(prefix="ipnb-memory-")
+    proc, url, seeded = start_sandbox(os.path.join(work, "sandbox.sqlite"), scale=int(big * 1.15))
+    try:
+        print(f"seeded {int(big * 1.15):,} docs in {seeded:.0f} s")
+        res = {(n, kind): run_child(url, n, kind, work) for n in (mid, big) for kind in ("frame", "walk", "export")}
+    finally:
+        stop(proc)
+    for (n, kind), r in res.items():
+        extra = f", frame {r['frame_mb']:.0f} MB" if kind == "frame" else ""
+        print(f"{kind} {n:,} docs ({r['rows']:,} rows): {r['seconds']:.1f} s, peak +{r['peak_mb']:.0f} MB{extra}")
+    r = res[(big, "frame")]
+    ratio = r["peak_mb"] / r["frame_mb"]
+    verdict(f"peak / frame memory, {big:,}-doc frame", ratio, "<= 3x", ratio <= 3)
+    for kind in ("walk", "export"):
+        grow = res[(big, kind)]["peak_mb"] - res[(mid, kind)]["peak_mb"]
+        print(
+            f"  {kind + ' split=True peak growth ' + f'{mid:,} -> {big:,}':<52} {grow:6.1f} MB target < 50 MB "
+            f"{'PASS' if grow < 50 else 'MISS'}"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--latency-ms", type=float, default=50.0)
     ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     ap.add_argument("--scale", type=int, default=4000, help="docs seeded (about 88%% are public)")
+    ap.add_argument("--memory", action="store_true", help="also the 100k-doc memory figures (seeds 115k docs)")
     args = ap.parse_args(argv)
+    if args.memory:
+        memory()
     work = tempfile.mkdtemp(prefix="ipnb-floor-")
     db = os.path.join(work, "sandbox.sqlite")
     procs = []

@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/page_cpu.py [--clients 1,4] [--format json] [
 Starts ``python -m ipernity_nb.sandbox`` on a demo database (``--root`` puts another checkout
 first on ``PYTHONPATH``, to compare before/after), warms it up, then has N client threads
 fetch 400 pages over keep-alive sessions and reads the process's user+system CPU from
-``/proc``. Prints CPU ms/page and pages/s per client count (issue 8: with several clients the
+``/proc``. Prints CPU ms/page and pages/s per client count (with several clients the
 threads queue on the GIL at every SQLite step, so the CPU per page grows with concurrency).
 """
 

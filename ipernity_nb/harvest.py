@@ -37,7 +37,17 @@ from .paging import (
     plan_per_page,
 )
 
-__all__ = ["SPLITTABLE", "OnPage", "dedupe_records", "frame_pages", "iter_windows", "split_by_posted", "walk_pages"]
+__all__ = [
+    "SPLITTABLE",
+    "OnPage",
+    "dedupe_records",
+    "frame_pages",
+    "iter_windows",
+    "slices",
+    "split_by_posted",
+    "split_pages",
+    "walk_pages",
+]
 
 #: Methods ``split=True`` knows how to cut by posting date (records carry ``doc_id``).
 SPLITTABLE = {"doc.search": "doc_id"}
@@ -277,7 +287,7 @@ def split_by_posted(
         lo = max(lo, int(base["posted_min"]))
     if base.get("posted_max") is not None:
         hi = min(hi, int(base["posted_max"]))
-    level = _slices(lo, hi, ways)
+    level = slices(lo, hi, ways)
     if len(level) < 2:
         _warn_unsplittable(method, lo, cap)
         return [base], [first]
@@ -298,7 +308,7 @@ def split_by_posted(
                     if prefetched is not None:
                         todo += [(a, b, page) for page in _later_pages(method, payload)]
                 else:
-                    for a2, b2 in _slices(a, b, ways):
+                    for a2, b2 in slices(a, b, ways):
                         probes[pool.submit(fetch, method, window(a2, b2, 1), 1)] = (a2, b2)
             if prefetched is None or not todo:
                 continue
@@ -336,11 +346,11 @@ def _later_pages(method: str, payload: dict) -> list[int]:
     return list(range(2, n + 1)) if n else []
 
 
-def _slices(lo: int, hi: int, ways: int) -> list[tuple[int, int]]:
+def slices(lo: int, hi: int, ways: int) -> list[tuple[int, int]]:
     """``[lo, hi]`` (whole seconds, inclusive) cut into at most ``ways`` disjoint, covering slices.
 
     Example:
-        >>> _slices(0, 9, 3)
+        >>> slices(0, 9, 3)
         [(0, 2), (3, 5), (6, 9)]
     """
     n = min(ways, hi - lo + 1)
@@ -391,11 +401,14 @@ def walk_pages(
     if max_pages is not None:
         raise ParameterError("split=True harvests every result: use it with pages='all'.", method=method, param="split")
     _check_splittable(method)  # raised now, not at the first page
-    return dedupe_records(method, _split_pages(fetch, method, params, workers))
+    return dedupe_records(method, split_pages(fetch, method, params, workers))
 
 
-def _split_pages(fetch: Fetch, method: str, params: Mapping[str, Any], n: int) -> Iterator[tuple[int, Located]]:
-    """A split harvest in one pool: fitting windows' pages start while probes go on."""
+def split_pages(fetch: Fetch, method: str, params: Mapping[str, Any], n: int) -> Iterator[tuple[int, Located]]:
+    """Every page of a split harvest (records not yet de-duplicated), windows found and walked in one pool.
+
+    Fitting windows' later pages start while probes go on; :func:`walk_pages` is the usual entry.
+    """
     if n < 3:  # workers=1 means one request at a time, workers=2 keeps the 3-request first round
         wins, firsts = split_by_posted(fetch, method, params, workers=n)
         for _, page, loc in iter_windows(fetch, method, wins, workers=n, firsts=firsts):

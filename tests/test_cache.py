@@ -1,4 +1,4 @@
-"""The opt-in read cache (issue 8): re-runs hit; writes, auth and errors never cached; no secrets on disk."""
+"""The opt-in read cache: re-runs hit; writes, auth and errors never cached; no secrets on disk."""
 
 from __future__ import annotations
 

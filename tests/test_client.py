@@ -197,7 +197,7 @@ def test_frame_all_pages_gets_every_record(client, capsys):
     assert len(df) == total and df["doc_id"].is_unique
     assert df.attrs["total"] == total and df.attrs["pages"] == -(-total // 10)
     calls = client.calls
-    # pages 2..N are fetched concurrently (issue 8): each exactly once, logged as they complete
+    # pages 2..N are fetched concurrently: each exactly once, logged as they complete
     assert sorted(calls["page"].tolist()) == list(range(1, df.attrs["pages"] + 1))
     assert (calls["pages"] == df.attrs["pages"]).all()
     assert "doc.search" in capsys.readouterr().err  # the tqdm bar (text mode outside notebooks)
