@@ -17,10 +17,11 @@ import pytest
 
 from ipernity_nb import Client
 from ipernity_nb.errors import ParameterError
-from ipernity_nb.harvest import iter_windows, slices, split_by_posted, split_pages
+from ipernity_nb.harvest import iter_windows, split_pages
 from ipernity_nb.paging import PagesNotFetchedError
 from ipernity_nb.sandbox import Sandbox
 from ipernity_nb.sandbox.seed import DEMO_DESKTOP_APP as APP
+from ipernity_nb.split import slices, split_by_posted
 
 # --- the engine, on a fake fetch (no network: exact counts and timing control) -----------------
 
