@@ -178,7 +178,7 @@ class Client:
         session.mount("https://", adapter)
         session.mount("http://", adapter)
 
-    def widen_pool(self, workers: int) -> None:
+    def _widen_pool(self, workers: int) -> None:
         """Let ``workers`` threads share keep-alive connections (a wider adapter, if this client mounted one)."""
         if isinstance(self.session.get_adapter(self.url), BoundedAdapter) and workers > self._pool:
             self._mount(self.session, workers)
@@ -302,7 +302,7 @@ class Client:
             [1, 2]
         """
         n = check_workers(self.workers if workers is None else workers, method)
-        self.widen_pool(n)
+        self._widen_pool(n)
         return walk_pages(self.caller.send, method, params, max_pages=max_pages, workers=n, split=split)
 
     def walk(self, method: str, /, workers: int | None = None, split: bool = False, **params: Any) -> Iterator[dict]:

@@ -12,9 +12,11 @@ What is retried (docs/protocol.md §5.1 for the codes):
 
 :class:`Throttle` is a thread-safe token bucket (calls per second), so concurrent page fetches
 share one budget. :class:`BoundedAdapter` is the ``HTTPAdapter`` the client mounts: a pool as
-wide as its workers, urllib3 ``Retry`` for connections that could not be opened (no byte sent,
-so safe for writes too), and :class:`Limits` on every answer (a total deadline a server dripping
-bytes cannot stretch, a size cap counted after decompression). :func:`install_log_redaction`
+wide as its workers, a urllib3 ``Retry`` that re-raises read errors as themselves (the client's
+own loop retries, one call-log row per attempt, paced by its policy; ``Limits(connect_retries=N)``
+lets urllib3 also retry connections that could not be opened, at the price of urllib3's WARNING
+log lines), and :class:`Limits` on every answer (a total deadline a server dripping bytes cannot
+stretch, a size cap counted after decompression). :func:`install_log_redaction`
 makes urllib3's DEBUG log (which prints the full GET URL, including ``api_sig`` and
 ``auth_token``) secret-free; the client installs it.
 
@@ -255,7 +257,8 @@ def retry_after_seconds(value: object) -> float | None:
 @dataclass(frozen=True)
 class Limits:
     """Bounds on one answer: ``deadline`` seconds for the whole exchange (headers and body),
-    ``max_bytes`` of body after decompression, ``connect_retries`` for connections never opened.
+    ``max_bytes`` of body after decompression, ``connect_retries`` urllib3 makes itself for connections
+    never opened (0: the client's loop retries them, logged as call-log rows, never on stderr).
 
     Example:
         >>> Limits().max_bytes // 2**20, Limits(deadline=5).deadline
@@ -264,7 +267,7 @@ class Limits:
 
     deadline: float = 120.0
     max_bytes: int = 64 * 2**20
-    connect_retries: int = 2
+    connect_retries: int = 0
 
     def __post_init__(self) -> None:
         if not (0 < self.deadline < float("inf")) or self.max_bytes < 1 or self.connect_retries < 0:
@@ -312,9 +315,9 @@ class _BoundedBody:
 
 
 class BoundedAdapter(HTTPAdapter):
-    """The client's transport adapter: a pool of ``pool_maxsize`` connections per host, urllib3
-    ``Retry`` for connections that could not be opened, and :class:`Limits` on every answer read
-    in full (``stream=False``; a caller streaming a download bounds it itself).
+    """The client's transport adapter: a pool of ``pool_maxsize`` connections per host, a urllib3
+    ``Retry`` (connect retries per :class:`Limits`), and :class:`Limits` on every answer read in
+    full (``stream=False``; a caller streaming a download bounds it itself).
 
     Example:
         >>> BoundedAdapter(pool_maxsize=6).limits.max_bytes == Limits().max_bytes
