@@ -189,14 +189,20 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame()
     cats: dict[str, set] = {}
+    order: dict[str, Any] = {}  # every column, in order of first appearance, with its first dtype
     for f in frames:
         for c in f.columns:
+            order.setdefault(c, f[c].dtype)
             if isinstance(f[c].dtype, pd.CategoricalDtype):
                 cats.setdefault(c, set()).update(f[c].cat.categories)
+    for c, values in cats.items():  # the union, keeping the categories' own dtype (string stays string)
+        order[c] = pd.CategoricalDtype(pd.Index(sorted(values), dtype=order[c].categories.dtype))
     fixed = []
     for f in frames:
-        todo = {c: f[c].astype(pd.CategoricalDtype(sorted(cats[c]))) for c in cats if c in f.columns}
-        fixed.append(f.assign(**todo) if todo else f)
+        todo = {c: f[c].astype(order[c]) for c in cats if c in f.columns}
+        # a column a part lacks is missing there, typed as elsewhere (not an object column of NaN)
+        todo |= {c: pd.Series(_NAN, index=f.index, dtype=object).astype(d) for c, d in order.items() if c not in f}
+        fixed.append(f.assign(**todo)[list(order)] if todo else f)
     out = pd.concat(fixed, ignore_index=True)
     out.attrs = {"method": frames[0].attrs.get("method"), "total": len(out)}
     return out

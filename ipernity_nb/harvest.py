@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from . import catalog
 from .errors import ParameterError
-from .frames import Columns, Located, frame_from_columns, locate
+from .frames import Columns, Located, concat_frames, frame_from_columns, frame_from_records, locate
 from .paging import (
     DEFAULT_WORKERS,
     Fetch,
@@ -215,6 +215,10 @@ class _CountOnly(Exception):
 
 # --- what the Client runs ------------------------------------------------------------------------
 
+#: Rows typed at a time by :func:`frame_pages`: typing costs a fixed ~0.1 s per chunk, so a chunk is
+#: large; a harvest under it is typed once, at the end (measured by benchmarks/bench_floor.py --memory).
+CHUNK_ROWS = 10_000
+
 #: Told after each page of a harvest: (pages done, pages expected or None when unknown).
 OnPage = Callable[[int, int | None], Any]
 
@@ -286,9 +290,13 @@ def frame_pages(
 ) -> pd.DataFrame:
     """Every page as one typed frame; records are flattened while the workers wait on the network.
 
-    ``progress`` shows a tqdm bar; ``on_page(done, expected)`` is told after each page.
+    Rows go straight into column lists (no DataFrame per page); every :data:`CHUNK_ROWS` rows
+    they are typed and the raw values let go, so a large harvest never holds its untyped cells
+    all at once; the typed chunks are stacked at the end. ``progress`` shows a tqdm bar;
+    ``on_page(done, expected)`` is told after each page.
     """
-    cols = Columns()  # rows go straight into column lists: no DataFrame per page, no concat
+    cols = Columns()
+    chunks: list[pd.DataFrame] = []
     first = last = None
     totals = done = 0
     expected: int | None = None
@@ -303,6 +311,9 @@ def frame_pages(
             last = loc
             if loc.records:
                 cols.add(loc.records)
+                if len(cols) >= CHUNK_ROWS:
+                    chunks.append(frame_from_columns(method, cols))
+                    cols = Columns()
             done += 1
             bar.update(1)
             if on_page is not None:
@@ -313,4 +324,10 @@ def frame_pages(
     if split:
         info["total"] = totals
         info.pop("pages", None)
-    return frame_from_columns(method, cols, info=info, params=params)
+    if not chunks:
+        return frame_from_columns(method, cols, info=info, params=params)
+    if len(cols):
+        chunks.append(frame_from_columns(method, cols))
+    out = concat_frames(chunks)
+    out.attrs = frame_from_records(method, [], info=info, params=params).attrs
+    return out

@@ -122,3 +122,17 @@ def test_sandbox_search_memo_sees_writes(sandbox, demo_app, token_for):
     doc = anon.call("doc.search", user_id=284001, per_page=1)["docs"]["doc"][0]["doc_id"]
     alice.call("doc.set", doc_id=doc, title="zqxharvestmemo")
     assert anon.call("doc.search", text="zqxharvestmemo")["docs"]["total"] == "1"
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_typed_chunks_stack_to_the_same_frame(client, monkeypatch, split):
+    """Large harvests are typed in chunks as pages arrive: the stacked frame is the one-shot frame."""
+    from ipernity_nb import harvest
+
+    params = {"per_page": 100, "extra": "owner,dates,count,license,medias,geo,original"}
+    whole = client.frame("doc.search", pages="all", split=split, **params)
+    monkeypatch.setattr(harvest, "CHUNK_ROWS", 250)  # a dozen chunks on the demo seed
+    chunked = client.frame("doc.search", pages="all", split=split, **params)
+    assert len(whole) > 2000 and whole.attrs["total"] == len(whole)
+    pd.testing.assert_frame_equal(chunked, whole, check_categorical=True)
+    assert chunked.attrs == whole.attrs
