@@ -15,7 +15,7 @@ one with no added latency) serve doc.search: 3,000 docs in 30 pages of 100 with
 
 Then it prints each ratio beside its target: toolkit within 1.25x of the floor and at least 5x the
 walker with latency, at least 1.3x the walker with none. ``--memory`` adds, on a 115k-doc sandbox
-(each in a fresh child process, peak = VmHWM - RSS before): the peak while building a 100k-doc
+(each in a fresh child process, peak = VmHWM - RSS after one warm-up page): the peak while building a 100k-doc
 frame against the frame's own memory (target <= 3x), and ``walk``/``export`` with ``split=True``
 at 10k and 100k docs (target: flat, under 50 MB of growth).
 """

@@ -217,7 +217,7 @@ class _CountOnly(Exception):
 
 #: Rows typed at a time by :func:`frame_pages`: typing costs a fixed ~0.1 s per chunk, so a chunk is
 #: large; a harvest under it is typed once, at the end (measured by benchmarks/bench_floor.py --memory).
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 5_000
 
 #: Told after each page of a harvest: (pages done, pages expected or None when unknown).
 OnPage = Callable[[int, int | None], Any]
