@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 import requests
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from . import catalog
@@ -141,6 +142,7 @@ class Client:
         try:
             policy = RetryPolicy.coerce(retries)
             pacer = throttle if isinstance(throttle, Throttle) or throttle is None else Throttle(throttle)
+            #: Bounds on every answer: total ``deadline`` seconds, ``max_bytes`` after decompression.
             self.limits = Limits(deadline=deadline, max_bytes=max_bytes)
         except (ValueError, TypeError) as exc:
             raise ParameterError(str(exc), param="retries/throttle/deadline/max_bytes") from None
@@ -148,10 +150,9 @@ class Client:
         self.credentials = Credentials(api_key, secret or None, token)
         #: Threads fetching pages 2..N of a multi-page frame/walk/export (1 = sequential).
         self.workers = workers
-        own = session is None
+        self._pool = 0
         http = requests.Session() if session is None else session
-        if own:  # a caller's own session keeps its adapters
-            self._mount(http, workers)
+        self._mount(http, workers)
         if cache is not None and cache is not False:  # opt-in persistent cache of read calls (cache.py)
             http = cached_session(cache, base=http)
         self._log = CallLog(max_log)
@@ -173,10 +174,13 @@ class Client:
         self.progress = progress
 
     def _mount(self, session: requests.Session, workers: int) -> None:
-        self._pool = max(10, workers)  # requests' default pool, or wider for the workers
-        adapter = BoundedAdapter(pool_maxsize=self._pool, limits=self.limits)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
+        """Mount the bounded adapter where the session has requests' default one (a custom one is kept)."""
+        prefixes = [p for p in ("https://", "http://") if _replaceable(session.adapters.get(p))]
+        if prefixes:
+            self._pool = max(10, workers)  # requests' default pool, or wider for the workers
+            adapter = BoundedAdapter(pool_maxsize=self._pool, limits=self.limits)
+            for prefix in prefixes:
+                session.mount(prefix, adapter)
 
     def _widen_pool(self, workers: int) -> None:
         """Let ``workers`` threads share keep-alive connections (a wider adapter, if this client mounted one)."""
@@ -365,6 +369,14 @@ class Client:
 
         key = f"{pages}|split" if split else pages  # a split harvest is not the capped one
         return cached_frame(self.caller, method, params, key, compute)
+
+
+def _replaceable(adapter: object) -> bool:
+    """requests' own default adapter (or one of ours): safe to swap for a wider bounded one."""
+    if isinstance(adapter, BoundedAdapter) or adapter is None:
+        return True
+    retry = getattr(adapter, "max_retries", None)
+    return type(adapter) is HTTPAdapter and getattr(retry, "total", None) == 0 and getattr(retry, "read", None) is False
 
 
 def _page_of(method: str, params: Mapping[str, Any]) -> int | None:

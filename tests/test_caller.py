@@ -93,3 +93,18 @@ def test_no_client_module_reaches_into_private_names() -> None:
     assert len(modules) > 30
     problems = [f for p in modules for f in _private_reach_ins(p)]
     assert not problems, problems
+
+
+def test_a_given_session_gets_the_bounds_unless_it_brings_its_own_adapter(demo_app) -> None:
+    from requests.adapters import HTTPAdapter
+
+    from ipernity_nb.transport import BoundedAdapter
+
+    plain = requests.Session()
+    c = Client(demo_app["api_key"], session=plain, max_bytes=1234)
+    assert c.session is plain and plain.get_adapter("https://x").limits.max_bytes == 1234  # type: ignore[attr-defined]
+    custom = requests.Session()
+    mine = HTTPAdapter(max_retries=3)
+    custom.mount("https://", mine)
+    Client(demo_app["api_key"], session=custom)
+    assert custom.get_adapter("https://x") is mine and isinstance(custom.get_adapter("http://x"), BoundedAdapter)
