@@ -256,7 +256,8 @@ def retry_after_seconds(value: object) -> float | None:
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on one answer: ``deadline`` seconds for the whole exchange (headers and body),
+    """Bounds on one answer: ``deadline`` seconds for the whole exchange, from sending to the last byte
+    of the answer (after a streamed upload, from its end: a large file may rightly take long),
     ``max_bytes`` of body after decompression, ``connect_retries`` urllib3 makes itself for connections
     never opened (0: the client's loop retries them, logged as call-log rows, never on stderr).
 
@@ -335,6 +336,8 @@ class BoundedAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         start = time.monotonic()
         resp = super().send(request, stream=True, **kwargs)
+        if not isinstance(request.body, (bytes, str, type(None))):
+            start = time.monotonic()  # a streamed upload may rightly take long: its answer gets the deadline
         if not stream:  # requests reads .content next, through the bounded raw
             resp.raw = _BoundedBody(resp.raw, start + self.limits.deadline, self.limits.max_bytes)
         return resp

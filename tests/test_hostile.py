@@ -94,6 +94,9 @@ class Hostile:
                 self._send(conn, HELLO[:20], length=1000)
                 return
             self._send(conn, HELLO)
+        elif mode == "slow_headers":  # thinks for 0.5 s before answering
+            time.sleep(0.5)
+            self._send(conn, b'{"api": {"status": "ok"}, "ticket": "42", "hello": "hello world!"}')
         elif mode == "retry_date":
             date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 1))
             body = b'{"api": {"status": "error", "code": "113", "message": "Client IP Quota Error"}}'
@@ -126,6 +129,14 @@ def test_a_dripping_server_meets_the_deadline(server: Hostile) -> None:
         c.call("test.hello")
     assert time.monotonic() - start < 2.5  # each byte came within the read timeout: only the deadline stops it
     assert err.value.sent is True and not err.value.retryable and err.value.attempts == 1
+
+
+def test_the_deadline_covers_the_wait_for_an_answer_but_not_a_streamed_upload(server: Hostile) -> None:
+    server.mode = "slow_headers"
+    with pytest.raises(TransportError, match="deadline"):
+        client(server, deadline=0.3).call("test.hello")
+    # a streamed multipart upload may take long to send: its deadline starts once it is sent
+    assert client(server, deadline=0.3).call("upload.file", file=b"\x89PNG...")["ticket"] == "42"
 
 
 def test_a_gzip_bomb_is_capped_after_decompression(server: Hostile) -> None:
