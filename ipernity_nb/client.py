@@ -175,7 +175,8 @@ class Client:
 
     def _mount(self, session: requests.Session, workers: int) -> None:
         """Mount the bounded adapter where the session has requests' default one (a custom one is kept)."""
-        prefixes = [p for p in ("https://", "http://") if _replaceable(session.adapters.get(p))]
+        mounted = dict(session.adapters)
+        prefixes = [p for p in ("https://", "http://") if _replaceable(mounted.get(p))]
         if prefixes:
             self._pool = max(10, workers)  # requests' default pool, or wider for the workers
             adapter = BoundedAdapter(pool_maxsize=self._pool, limits=self.limits)
