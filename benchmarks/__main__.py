@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: the harvest benchmarks of issue 8 (see benchmarks/run.py)."""
+"""``python -m benchmarks``: the harvest benchmarks (see benchmarks/run.py)."""
 
 from benchmarks.run import main
 

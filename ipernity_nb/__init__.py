@@ -42,12 +42,13 @@ from .explain import explain_signature
 from .frames import concat_frames, to_frame, unnest
 from .oauth import OAuthFlow
 from .sandbox import Sandbox
+from .signinform import SignInForm
 from .signing import api_sig, sign
 from .tokenstore import TokenStore
 from .transport import RetryPolicy, WriteUncertainError
 from .upload import UploadError, UploadTimeout
 from .upload_batch import upload_many
-from .widgets import AuthForm, MethodForm, SignInForm
+from .widgets import AuthForm, MethodForm
 
 __version__ = "0.1.0"
 

@@ -1,4 +1,4 @@
-"""Archive primitives for :mod:`ipernity_nb.backup`: atomic writes, the file to keep, the index.
+"""Archive primitives for :mod:`ipernity_nb.backup`: the file to keep, the index (writes via files.py).
 
 Example:
     >>> best_url({"thumbs": {"thumb": [{"label": "240", "w": "240", "h": "180", "url": "u/240.jpg"},
@@ -8,45 +8,18 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import threading
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from .files import atomic_write
+from .files import file_md5 as md5_file
 from .frames import frame_from_records
+from .shapes import as_list
 
 __all__ = ["as_list", "atomic_write", "best_url", "index_row", "md5_file", "read_index", "read_record", "write_index"]
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary name beside ``path``, then rename it into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def md5_file(path: Path) -> str:
-    """Hex MD5 of a file, read in chunks."""
-    h = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
-def as_list(value: Any) -> list:
-    """A payload value as a list (absent -> [], one record -> [record])."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def read_record(root: Path, doc_id: int) -> dict | None:

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from .authtoken import SCOPE_LEVELS, SCOPES, Token, _secret_of, apply_token, normalize_perms, set_credentials
+from .authtoken import SCOPE_LEVELS, SCOPES, Token, apply_token, normalize_perms, set_credentials
 from .errors import (
     APIError,
     AuthError,
@@ -85,12 +85,12 @@ def authorize_url(client: Client, perms: Mapping[str, str] | None, frob: str | N
 
     Example (the published §3.2 vector):
         >>> from types import SimpleNamespace
-        >>> c = SimpleNamespace(api_key="6fa87ba500002712bd4eed6020f3bd72", _secret="e9a599f0cf6ce193",
+        >>> c = SimpleNamespace(api_key="6fa87ba500002712bd4eed6020f3bd72", secret="e9a599f0cf6ce193",
         ...                     site_url="http://www.ipernity.com")
         >>> authorize_url(c, {"network": "read"}).rsplit("=", 1)[1]
         'da183021cd39461108770b822fcd9398'
     """
-    secret = _secret_of(client)
+    secret = client.secret
     if not client.api_key or not secret:
         raise ParameterError(
             "An authorization link needs the API key and its secret: pass both to Client(...) or set "

@@ -14,20 +14,12 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .catalog import LEVELS, level_allows
 from .errors import IpernityError, ParameterError
-
-if TYPE_CHECKING:
-    from .client import Client
+from .perms import SCOPE_LEVELS, SCOPES, level_allows
 
 __all__ = ["SCOPES", "SCOPE_LEVELS", "Token", "apply_token", "normalize_perms", "set_credentials"]
-
-#: Permission scopes in the order the site lists them (docs/protocol.md §4.1).
-SCOPES = ("doc", "blog", "post", "network", "profile")
-#: Levels each scope accepts; ``profile`` stops at write.
-SCOPE_LEVELS: dict[str, tuple[str, ...]] = {s: LEVELS for s in SCOPES} | {"profile": LEVELS[:3]}
 
 
 def normalize_perms(perms: Mapping[str, str] | None) -> dict[str, str]:
@@ -167,9 +159,9 @@ class Token:
         )
 
 
-def _int_or_none(value: object) -> int | None:
+def _int_or_none(value: Any) -> int | None:
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except (TypeError, ValueError):
         return None
 
@@ -177,23 +169,24 @@ def _int_or_none(value: object) -> int | None:
 # --- client plumbing (the client owns the credentials; these helpers read/set them) ----------
 
 
-def _secret_of(client: Client) -> str | None:
-    return getattr(client, "secret", None) or getattr(client, "_secret", None)
+class _HasCredentials(Protocol):
+    """The part of a client the credential helpers set (``Client`` has it)."""
+
+    api_key: str
+    secret: str | None
+    token: str | None
+    rights: dict[str, str] | None
 
 
-def set_credentials(client: Client, *, api_key: str | None = None, secret: str | None = None) -> None:
+def set_credentials(client: _HasCredentials, *, api_key: str | None = None, secret: str | None = None) -> None:
     """Give ``client`` a new API key and/or secret (used by the AuthForm)."""
     if api_key:
         client.api_key = api_key
     if secret:
-        # the Client keeps its secret private; prefer a public setter when it has one
-        if isinstance(getattr(type(client), "secret", None), property) and type(client).secret.fset:
-            client.secret = secret
-        else:
-            client._secret = secret
+        client.secret = secret
 
 
-def apply_token(client: Client, token: Token | None) -> None:
+def apply_token(client: _HasCredentials, token: Token | None) -> None:
     """Make ``client`` use ``token`` (or none): sets ``client.token`` and ``client.rights``."""
     client.token = token.token if token else None
     client.rights = dict(token.permissions) if token else None

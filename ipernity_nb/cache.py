@@ -1,6 +1,7 @@
 """An opt-in persistent cache of read calls, for notebook re-runs (requests-cache on SQLite).
 
-``Client(..., cache=True)`` (``~/.cache/ipernity_nb/http.sqlite``), ``cache="path.sqlite"`` or
+``Client(..., cache=True)`` (``http.sqlite`` in platformdirs' user cache dir, e.g.
+``~/.cache/ipernity_nb/``), ``cache="path.sqlite"`` or
 ``cache=CacheSettings(...)`` swaps the client's session for a :class:`HarvestSession`:
 
 * only GET answers of read methods are stored — never a POST (writes, uploads), never an
@@ -13,7 +14,8 @@
 * ``with client.cache_mode("refresh"):`` re-fetches and overwrites, ``"off"`` bypasses the cache
   (neither read nor write) for the calls made inside the block, by any thread of that client.
 
-Multi-page ``Client.frame`` results are also kept whole (:class:`FrameStore`), so a re-run
+The file and its directory are owner-only (0600 and 0700: the answers hold private docs'
+metadata). Multi-page ``Client.frame`` results are also kept whole (:class:`FrameStore`), so a re-run
 skips parsing and typing too. Hits show in the call log's ``from_cache`` column (a whole-frame
 hit is one row); :func:`cache_counts` sums them.
 
@@ -26,21 +28,26 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
+import platformdirs
 import requests
 from requests_cache import CachedSession
 
 from . import catalog
-from .errors import ParameterError, UnknownMethodError
+from .apisig import method_of_url
+from .errors import SECRET_PARAMS, ParameterError, UnknownMethodError
+from .files import atomic_write, private_dir, private_file
+from .request import Caller
 
 __all__ = [
     "CACHE_MODES",
@@ -51,14 +58,21 @@ __all__ = [
     "cache_counts",
     "cacheable",
     "cached_frame",
+    "default_path",
 ]
 
-#: Where ``cache=True`` keeps its file.
-DEFAULT_PATH = os.path.join(os.path.expanduser("~"), ".cache", "ipernity_nb", "http.sqlite")
+
+def default_path() -> str:
+    """Where ``cache=True`` keeps its file: ``http.sqlite`` in platformdirs' user cache dir (read now)."""
+    return os.path.join(platformdirs.user_cache_dir("ipernity_nb", appauthor=False), "http.sqlite")
+
+
+#: Where ``cache=True`` keeps its file on this system (as :func:`default_path` gave at import).
+DEFAULT_PATH = default_path()
 #: ``cache_mode`` values: use the cache, bypass it, or re-fetch and overwrite.
 CACHE_MODES = ("on", "off", "refresh")
 #: Parameters removed from every stored request (they are in the hashed key only).
-REDACTED = ("auth_token", "api_sig", "oauth_token", "oauth_signature", "Authorization", "Cookie")
+REDACTED = (*sorted(SECRET_PARAMS), "Authorization", "Cookie")
 _NEVER_PREFIXES = ("auth.", "upload.")
 
 
@@ -80,7 +94,7 @@ class CacheSettings:
         if isinstance(value, CacheSettings):
             return value
         if value is True:
-            return cls()
+            return cls(path=default_path())
         if isinstance(value, (str, os.PathLike)) and os.fspath(value):
             return cls(path=os.fspath(value))
         raise ParameterError(
@@ -107,20 +121,13 @@ def cacheable(method: str) -> bool:
     return not m.is_write
 
 
-def _method_of(url: str) -> str:
-    """``https://host/api/doc.search/json?…`` -> ``doc.search``."""
-    parts = [p for p in urlsplit(url).path.split("/") if p]
-    for i, p in enumerate(parts):
-        if p == "api" and i + 1 < len(parts):
-            return parts[i + 1]
-    return parts[-2] if len(parts) >= 2 else ""
-
-
 def _key(request: requests.PreparedRequest, **_: Any) -> str:
     """SHA-256 of verb, full signed URL and body: token- and app-specific, secret-free."""
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode()
+    elif not isinstance(body, bytes):  # a streamed upload (never stored: POST) has no bytes to hash
+        body = b""
     h = hashlib.sha256(f"{request.method} {request.url}\n".encode())
     h.update(body)
     return h.hexdigest()
@@ -142,7 +149,7 @@ def _store(resp: requests.Response) -> bool:
     """requests-cache ``filter_fn``: store only ok answers of cacheable methods that echo no secret."""
     req = getattr(resp, "request", None)
     url = getattr(req, "url", None) or resp.url or ""
-    if getattr(req, "method", "GET") != "GET" or not cacheable(_method_of(url)):
+    if getattr(req, "method", "GET") != "GET" or not cacheable(method_of_url(url)):
         return False
     if getattr(resp, "from_cache", False):
         return True  # already vetted when it was stored (its URL is redacted now)
@@ -157,7 +164,10 @@ class HarvestSession(CachedSession):
     """A ``requests_cache.CachedSession`` with the toolkit's rules and a client-wide mode switch."""
 
     def __init__(self, settings: CacheSettings) -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(settings.path)), exist_ok=True)
+        path = os.path.abspath(settings.path)
+        folder = os.path.dirname(path)
+        private_dir(folder, chmod_existing=path == os.path.abspath(default_path()))
+        private_file(path)  # created 0600 before SQLite opens it; its -wal/-shm files copy the mode
         super().__init__(
             settings.path,
             backend="sqlite",
@@ -239,8 +249,9 @@ class FrameStore:
         self.expire_after = settings.expire_after
 
     @staticmethod
-    def key(client: Any, method: str, params: dict, pages: Any) -> str:
-        parts = [client.url, client.api_key, client.token, client.lg, client.format, method, str(pages)]
+    def key(caller: Caller, method: str, params: dict, pages: Any) -> str:
+        creds = caller.credentials
+        parts: list[object] = [caller.url, creds.api_key, creds.token, caller.lg, caller.format, method, str(pages)]
         parts.append(sorted((str(k), str(v)) for k, v in params.items()))
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -261,24 +272,26 @@ class FrameStore:
             return None
 
     def put(self, key: str, df: pd.DataFrame) -> None:
-        os.makedirs(self.dir, exist_ok=True)
-        tmp = self._path(key) + f".{os.getpid()}.tmp"
-        df.to_pickle(tmp)
-        os.replace(tmp, self._path(key))
+        private_dir(self.dir, chmod_existing=True)
+        buf = io.BytesIO()
+        df.to_pickle(buf)
+        atomic_write(self._path(key), buf.getvalue(), private=True)
 
 
-def cached_frame(client: Any, method: str, params: dict, pages: Any, compute: Any) -> pd.DataFrame:
-    """``compute()``, or the stored frame of the same harvest when the client's cache allows it."""
-    session = client.session
+def cached_frame(
+    caller: Caller, method: str, params: dict, pages: Any, compute: Callable[[], pd.DataFrame]
+) -> pd.DataFrame:
+    """``compute()``, or the stored frame of the same harvest when the caller's cache allows it."""
+    session = caller.session
     if not isinstance(session, HarvestSession) or session.mode == "off" or not cacheable(method):
         return compute()
     store = FrameStore(session.cache_settings)
-    key = store.key(client, method, params, pages)
+    key = store.key(caller, method, params, pages)
     if session.mode == "on":
         start = time.perf_counter()
         df = store.get(key)
         if df is not None:
-            client._log.add(
+            caller.log.add(
                 method=method,
                 params=dict(params),
                 verb="GET",

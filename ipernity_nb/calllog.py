@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from .errors import redact
 
@@ -119,8 +120,8 @@ class CallLog:
             if dtype == "object":
                 s = pd.Series(values, dtype=object)
             elif dtype.startswith("datetime"):
-                s = pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(dtype)
+                s = pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(pandas_dtype(dtype))
             else:
-                s = pd.Series(values, dtype=object).astype(dtype)
+                s = pd.Series(values, dtype=object).astype(pandas_dtype(dtype))
             data[col] = s
         return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))

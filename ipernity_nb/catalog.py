@@ -34,6 +34,7 @@ from typing import NoReturn
 
 from .coerce import MISSING, is_collection, items, plain
 from .errors import ParameterError, UnknownMethodError
+from .perms import LEVELS, level_allows  # the permission vocabulary, re-exported here
 from .signing import param_str
 
 __all__ = [
@@ -51,8 +52,6 @@ __all__ = [
     "validate",
 ]
 
-#: Permission levels, weakest first (docs/protocol.md §4.1): each includes the lower ones.
-LEVELS = ("none", "read", "write", "delete")
 
 #: Parameters every method accepts without listing them: credentials, the signature and
 #: ``lg``, which clients add to every call since the 2026 change (docs/protocol.md §8.1).
@@ -72,19 +71,6 @@ CALLER_DEFAULTS: dict[str, frozenset[str]] = {
 
 _INT = re.compile(r"^-?\d+$")
 _DOC_MAX = re.compile(r"\(max\.? (\d+)\)")
-
-
-def level_allows(granted: str | None, needed: str) -> bool:
-    """Whether a granted level covers the needed one (read < write < delete).
-
-    Example:
-        >>> level_allows("delete", "write"), level_allows("read", "write")
-        (True, False)
-    """
-    try:
-        return LEVELS.index(granted or "none") >= LEVELS.index(needed)
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

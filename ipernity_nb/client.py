@@ -24,24 +24,24 @@ from typing import Any
 
 import pandas as pd
 import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 
 from . import catalog
+from .apisig import Credentials
 from .cache import CacheSettings, HarvestSession, cached_frame, cached_session
 from .calllog import CallLog, mask_key
 from .completeness import flag_incomplete
 from .envelope import FORMATS
 from .errors import ParameterError
+from .export import export
 from .fanout import frame_each
-from .frames import frame_from_records, locate
-from .harvest import client_pages, dedupe_records, frame_pages
-from .paging import DEFAULT_WORKERS, max_pages_of
-from .request import RequestMixin
-from .transport import (
-    RetryPolicy,
-    Throttle,
-    check_timeout,
-    install_log_redaction,
-)
+from .frames import Located, frame_from_records, locate
+from .harvest import OnPage, frame_pages, walk_pages
+from .paging import DEFAULT_WORKERS, check_workers, max_pages_of
+from .request import Caller
+from .transport import BoundedAdapter, Limits, RetryPolicy, Throttle, check_timeout, install_log_redaction
+from .upload import upload
 
 __all__ = ["API_URL", "DEFAULT_TIMEOUT", "SITE_URL", "Client"]
 
@@ -51,25 +51,41 @@ SITE_URL = "https://www.ipernity.com"
 DEFAULT_TIMEOUT = (5.0, 30.0)
 
 
-class Client(RequestMixin):
+def _on_caller(name: str, doc: str) -> property:
+    """A Client attribute that lives on its :class:`~ipernity_nb.request.Caller` (one copy)."""
+
+    def get(self: Client) -> Any:
+        return getattr(self.caller, name)
+
+    def set(self: Client, value: Any) -> None:
+        setattr(self.caller, name, value)
+
+    return property(get, set, doc=doc)
+
+
+class Client:
     """A client for the ipernity API (or the sandbox, given its ``api_url``).
 
     ``token`` is the user's auth token (set it after an authorization flow); ``rights`` maps
     scope -> level for that token when known (``auth`` sets both), so a call the token cannot
     make raises :class:`~ipernity_nb.errors.RightsError` before anything is sent.
 
-    Harvests (issue 8): ``workers`` threads fetch pages 2..N of a multi-page ``frame``/``walk``/
-    ``export`` over the one session (default 4; 1 = sequential); ``split=True`` on those gets every
-    doc.search result past the 3000 cap (posted-date windows, harvest.py); ``cache=True | "file.sqlite" |
-    CacheSettings(...)`` keeps read answers (and whole multi-page frames) for notebook re-runs
-    (cache.py; ``with client.cache_mode("refresh" | "off"):`` per block).
+    Requests go through :attr:`caller` (validate, sign, send, retry, log; request.py), signed by
+    :attr:`auth` (the api_sig scheme by default; an OAuth flow swaps in requests-oauthlib's
+    ``OAuth1``). Harvests: ``workers`` threads (default 6; 1 = sequential) fetch pages 2..N of a
+    multi-page ``frame``/``walk``/``export`` over the one session, whose connection pool is sized for
+    them; ``split=True`` on those gets every doc.search result past the 3000 cap (posted-date
+    windows, harvest.py); ``cache=True | "file.sqlite" | CacheSettings(...)`` keeps read answers (and
+    whole multi-page frames) for notebook re-runs (cache.py; ``with client.cache_mode("refresh" |
+    "off"):`` per block).
 
-    Resilience (transport.py): ``timeout=(connect, read)`` seconds bounds every request;
-    ``retries`` (default on: 4 attempts, backoff with jitter, at most 60 s; ``0`` = none, or a
+    Resilience (transport.py): ``timeout=(connect, read)`` seconds bounds every socket wait,
+    ``deadline`` (seconds) every answer as a whole, ``max_bytes`` its size after decompression;
+    ``retries`` (default on: 4 attempts, backoff with full jitter, at most 60 s; ``0`` = none, or a
     :class:`~ipernity_nb.transport.RetryPolicy`) repeats READ calls after connection errors,
-    timeouts, HTTP 429/502/503/504 and API 500/503/112/113 (honouring ``Retry-After``); a write
-    is repeated only when its request never left this machine, otherwise it raises
-    :class:`~ipernity_nb.errors.WriteUncertainError` saying how to check. ``throttle=5``
+    timeouts, cut-off answers, HTTP 429/502/503/504 and API 500/503/112/113 (honouring
+    ``Retry-After``); a write is repeated only when its request never left this machine, otherwise
+    it raises :class:`~ipernity_nb.errors.WriteUncertainError` saying how to check. ``throttle=5``
     keeps the client under 5 calls per second (shared by all its threads).
 
     Example:
@@ -77,6 +93,16 @@ class Client(RequestMixin):
         >>> c
         Client(url='https://api.ipernity.com/api/', api_key='5f3e…', token=True, format='json')
     """
+
+    url = _on_caller("url", "The API root URL (ends in /api/).")
+    format = _on_caller("format", "The answer format: json or xml.")
+    lg = _on_caller("lg", "The language sent as ``lg`` with every call, or None.")
+    timeout = _on_caller("timeout", "(connect, read) seconds for every socket wait.")
+    session = _on_caller("session", "The requests Session every call goes through.")
+    retries = _on_caller("retries", "Retry policy for reads (and writes never sent).")
+    throttle = _on_caller("throttle", "Client-side rate limit shared by every thread using this client, or None.")
+    rights = _on_caller("rights", "Scope -> level the token grants, when known (calls it cannot make fail early).")
+    auth = _on_caller("auth", "What signs requests: None = the api_sig scheme; an OAuth flow sets OAuth1.")
 
     def __init__(
         self,
@@ -96,6 +122,9 @@ class Client(RequestMixin):
         throttle: float | Throttle | None = None,
         workers: int = DEFAULT_WORKERS,
         cache: bool | str | os.PathLike | CacheSettings | None = None,
+        deadline: float = Limits.deadline,
+        max_bytes: int = Limits.max_bytes,
+        auth: AuthBase | None = None,
     ) -> None:
         if not api_key or not isinstance(api_key, str):
             raise ParameterError(
@@ -111,45 +140,84 @@ class Client(RequestMixin):
                 received=format,
             )
         check_timeout(timeout)
+        check_workers(workers)
         try:
             policy = RetryPolicy.coerce(retries)
             pacer = throttle if isinstance(throttle, Throttle) or throttle is None else Throttle(throttle)
+            #: Bounds on every answer: total ``deadline`` seconds, ``max_bytes`` after decompression.
+            self.limits = Limits(deadline=deadline, max_bytes=max_bytes)
         except (ValueError, TypeError) as exc:
-            raise ParameterError(str(exc), param="retries/throttle") from None
-        self.api_key = api_key
-        self._secret = secret or None
-        self.token = token
-        self.rights: dict[str, str] | None = None
-        self.url = url if url.endswith("/") else url + "/"
-        self.site_url = site_url.rstrip("/")
-        self.format = format
-        self.timeout = timeout
-        self.session = session if session is not None else requests.Session()
-        if cache is not None and cache is not False:  # opt-in persistent cache of read calls (cache.py)
-            self.session = cached_session(cache, base=self.session)
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise ParameterError(f"workers must be a positive integer; got {workers!r}.", param="workers")
+            raise ParameterError(str(exc), param="retries/throttle/deadline/max_bytes") from None
+        #: The app key and secret and the user token every request is signed with.
+        self.credentials = Credentials(api_key, secret or None, token)
         #: Threads fetching pages 2..N of a multi-page frame/walk/export (1 = sequential).
         self.workers = workers
-        #: Retry policy for reads (and for writes the server certainly never received).
-        self.retries = policy
-        #: Client-side rate limit shared by every thread using this client, or None.
-        self.throttle = pacer
-        install_log_redaction()  # urllib3 DEBUG logs print signed GET URLs
-        self.lg = lg
-        self.progress = progress
+        self._pool = 0
+        http = requests.Session() if session is None else session
+        self._mount(http, workers)
+        if cache is not None and cache is not False:  # opt-in persistent cache of read calls (cache.py)
+            http = cached_session(cache, base=http)
         self._log = CallLog(max_log)
+        #: Validates, signs, sends, retries and logs every request (request.py).
+        self.caller = Caller(
+            self.credentials,
+            url=url if url.endswith("/") else url + "/",
+            format=format,
+            timeout=timeout,
+            session=http,
+            retries=policy,
+            throttle=pacer,
+            log=self._log,
+            lg=lg,
+        )
+        self.caller.auth = auth
+        install_log_redaction()  # urllib3 DEBUG logs print signed GET URLs
+        self.site_url = site_url.rstrip("/")
+        self.progress = progress
+
+    def _mount(self, session: requests.Session, workers: int) -> None:
+        """Mount the bounded adapter where the session has requests' default one (a custom one is kept)."""
+        mounted = dict(session.adapters)
+        prefixes = [p for p in ("https://", "http://") if _replaceable(mounted.get(p))]
+        if prefixes:
+            self._pool = max(10, workers)  # requests' default pool, or wider for the workers
+            adapter = BoundedAdapter(pool_maxsize=self._pool, limits=self.limits)
+            for prefix in prefixes:
+                session.mount(prefix, adapter)
+
+    def _widen_pool(self, workers: int) -> None:
+        """Let ``workers`` threads share keep-alive connections (a wider adapter, if this client mounted one)."""
+        if isinstance(self.session.get_adapter(self.url), BoundedAdapter) and workers > self._pool:
+            self._mount(self.session, workers)
+
+    @property
+    def api_key(self) -> str:
+        """The application's API key (shown masked in reprs and the call log)."""
+        return self.credentials.api_key
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self.credentials.api_key = value
+
+    @property
+    def token(self) -> str | None:
+        """The user's auth token, or None (never shown in reprs, errors or the call log)."""
+        return self.credentials.token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self.credentials.token = value
 
     # --- small public helpers -----------------------------------------------------------
 
     @property
     def secret(self) -> str | None:
         """The API secret (never shown in reprs, errors or the call log)."""
-        return self._secret
+        return self.credentials.secret
 
     @secret.setter
     def secret(self, value: str | None) -> None:
-        self._secret = value or None
+        self.credentials.secret = value or None
 
     def __repr__(self) -> str:
         return (
@@ -176,8 +244,6 @@ class Client(RequestMixin):
             >>> client.upload("cat.png", title="Cat", visibility="friends")["doc_id"]  # doctest: +SKIP
             '1000042'
         """
-        from .upload import upload  # lazy: keeps the upload machinery out of plain client imports
-
         return upload(self, file, **params)
 
     def cache_mode(self, mode: str) -> AbstractContextManager[None]:
@@ -198,8 +264,6 @@ class Client(RequestMixin):
 
     def export(self, method: str, /, path: str | os.PathLike, format: str = "parquet", **kwargs: Any) -> dict:
         """Stream every page of ``method`` to a Parquet or CSV file; see :func:`ipernity_nb.export.export`."""
-        from .export import export
-
         return export(self, method, path, format=format, **kwargs)
 
     def check_token(self) -> dict:
@@ -224,7 +288,29 @@ class Client(RequestMixin):
             >>> client.call("test.echo", echo="hi")  # doctest: +SKIP
             {'echo': 'hi'}
         """
-        return self._send(method, params, None)
+        return self.caller.send(method, params)
+
+    def pages(
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        *,
+        max_pages: int | None = None,
+        workers: int | None = None,
+        split: bool = False,
+    ) -> Iterator[tuple[int, Located]]:
+        """``(page number, located records)`` of every page of ``method``, in order, each once.
+
+        The page engine behind :meth:`walk`, :meth:`frame` and :meth:`export` (harvest.py), for
+        code that needs the pages themselves. ``split=True`` de-duplicates across windows.
+
+        Example:
+            >>> [p for p, _ in client.pages("doc.search", {"per_page": 10}, max_pages=2)]  # doctest: +SKIP
+            [1, 2]
+        """
+        n = check_workers(self.workers if workers is None else workers, method)
+        self._widen_pool(n)
+        return walk_pages(self.caller.send, method, params, max_pages=max_pages, workers=n, split=split)
 
     def walk(self, method: str, /, workers: int | None = None, split: bool = False, **params: Any) -> Iterator[dict]:
         """Yield the records of every page of a list method (raw dicts, as in the payload).
@@ -238,8 +324,7 @@ class Client(RequestMixin):
             >>> sum(1 for _ in client.walk("doc.search", text="cat"))  # doctest: +SKIP
             42
         """
-        pages = self._pages(method, params, None, workers, split)
-        for _, loc in dedupe_records(method, pages) if split else pages:
+        for _, loc in self.pages(method, params, workers=workers, split=split):
             yield from loc.records
 
     def frame(
@@ -250,13 +335,15 @@ class Client(RequestMixin):
         progress: bool | None = None,
         workers: int | None = None,
         split: bool = False,
+        on_page: OnPage | None = None,
         **params: Any,
     ) -> pd.DataFrame:
         """The answer as a typed DataFrame: one page (``pages=1``), ``N`` pages or ``"all"``.
 
         A progress bar (tqdm.auto) shows multi-page work unless ``progress=False``
-        (default: ``client.progress``). Pages after the first are fetched concurrently by
-        ``workers`` threads (default ``client.workers``; 1 = sequential), rows kept in page order.
+        (default: ``client.progress``); ``on_page(done, expected)`` is told after each page.
+        Pages after the first are fetched concurrently by ``workers`` threads (default
+        ``client.workers``; 1 = sequential), rows kept in page order.
 
         doc.search stops at 3000 results (docs/protocol.md §2.4). ``split=True`` (with
         ``pages="all"``) gets them all: the posted-date range (or your ``posted_min``/``posted_max``)
@@ -273,17 +360,18 @@ class Client(RequestMixin):
         """
         max_pages = max_pages_of(pages, method)
         if max_pages == 1 and not split:
-            loc = locate(method, self._send(method, params, _page_of(method, params)))
+            loc = locate(method, self.caller.send(method, params, _page_of(method, params)))
+            if on_page is not None:
+                on_page(1, 1)
             return flag_incomplete(frame_from_records(method, loc.records, info=loc.info, params=params))
-        key = f"{pages}|split" if split else pages  # a split harvest is not the capped one
-        harvest = lambda: frame_pages(self, method, params, max_pages, progress, workers, split)  # noqa: E731
-        return flag_incomplete(cached_frame(self, method, params, key, harvest), split=split)
+        show = self.progress if progress is None else progress
 
-    def _pages(
-        self, method: str, params: Mapping[str, Any], max_pages: int | None, workers: int | None, split: bool = False
-    ) -> Iterator[tuple[int, Any]]:
-        """Pages of a walk (harvest.py): sequential, a bounded pool, or posted-date windows."""
-        return client_pages(self, method, params, max_pages, workers, split)
+        def compute() -> pd.DataFrame:
+            walked = self.pages(method, params, max_pages=max_pages, workers=workers, split=split)
+            return frame_pages(walked, method, params, max_pages=max_pages, split=split, progress=show, on_page=on_page)
+
+        key = f"{pages}|split" if split else pages  # a split harvest is not the capped one
+        return flag_incomplete(cached_frame(self.caller, method, params, key, compute), split=split)
 
     def frame_each(
         self,
@@ -303,7 +391,16 @@ class Client(RequestMixin):
             >>> tags = client.frame_each("doc.tags.getList", docs.doc_id)  # doctest: +SKIP
             >>> tags.groupby("doc_id").size()  # doctest: +SKIP
         """
+        self._widen_pool(check_workers(self.workers if workers is None else workers, method))  # shared keep-alive
         return frame_each(self, method, ids, param=param, workers=workers, progress=progress, errors=errors, **params)
+
+
+def _replaceable(adapter: object) -> bool:
+    """requests' own default adapter (or one of ours): safe to swap for a wider bounded one."""
+    if isinstance(adapter, BoundedAdapter) or adapter is None:
+        return True
+    retry = getattr(adapter, "max_retries", None)
+    return type(adapter) is HTTPAdapter and getattr(retry, "total", None) == 0 and getattr(retry, "read", None) is False
 
 
 def _page_of(method: str, params: Mapping[str, Any]) -> int | None:

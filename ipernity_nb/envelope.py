@@ -9,7 +9,9 @@ emits text elements that way; the live service omits empty lists altogether).
 
 A body that is not an API envelope (HTML proxy or maintenance page, empty body, truncated
 JSON) raises :class:`~ipernity_nb.errors.ServerError` naming the HTTP status and what to
-do — never a decode traceback.
+do — never a decode traceback; an empty or cut-off body is marked ``retryable``. So does a
+hostile one: nesting deeper than :data:`MAX_DEPTH` levels, or numbers no float can hold
+(``1e400``, ``NaN``), never reach the caller as ``RecursionError`` or ``inf``.
 
 Example:
     >>> parse(b'{"api": {"status": "ok"}, "hello": "hello world!"}', "json", "test.hello")
@@ -29,14 +31,53 @@ from defusedxml import DefusedXmlException
 
 from .errors import ServerError, error_for
 from .shapes import is_item_list, is_list
+from .transport import retry_after_seconds
 
-__all__ = ["FORMATS", "parse", "xml_to_dict"]
+__all__ = ["FORMATS", "MAX_DEPTH", "parse", "xml_to_dict"]
 
 #: Output formats the client can read (docs/protocol.md §2.1; php and SOAP are not supported).
 FORMATS = ("json", "xml")
+#: Deepest nesting of objects/elements accepted; real answers stay under 10 (docs/protocol.md §2.3).
+MAX_DEPTH = 64
 
 
-def _non_api(method: str | None, status: int | None, what: str) -> ServerError:
+class _TooDeep(ValueError):
+    """The answer nests deeper than :data:`MAX_DEPTH`."""
+
+
+class _Absurd(ValueError):
+    """A number no API answer carries (infinite, NaN, or hundreds of digits)."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")) or value != value:
+        raise _Absurd("a number out of range")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text) > 40:  # ids and counts have at most 20 digits
+        raise _Absurd("a number out of range")
+    return int(text)
+
+
+def _reject_constant(name: str) -> float:
+    raise _Absurd(f"{name}, not a number")
+
+
+def _check_depth(data: Any) -> None:
+    """Raise :class:`_TooDeep` when containers nest deeper than :data:`MAX_DEPTH` (iterative)."""
+    todo: list[tuple[Any, int]] = [(data, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise _TooDeep(f"nested deeper than {MAX_DEPTH} levels")
+        children = node.values() if isinstance(node, dict) else node
+        todo.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+
+
+def _non_api(method: str | None, status: int | None, what: str, *, retryable: bool = False) -> ServerError:
     where = f"{method}: " if method else ""
     http = f"HTTP {status}" if status is not None else "the server"
     hint = (
@@ -45,8 +86,16 @@ def _non_api(method: str | None, status: int | None, what: str) -> ServerError:
         else "Check that the client's url points at the API root (it ends in /api/)."
     )
     return ServerError(
-        f"{where}{http} answered {what}, not an ipernity API envelope. {hint}", method=method, status=status
+        f"{where}{http} answered {what}, not an ipernity API envelope. {hint}",
+        method=method,
+        status=status,
+        sent=True,
+        retryable=retryable,
     )
+
+
+#: What an empty or cut-off body is described as: worth another attempt for a read.
+_CUT = ("an empty body", "a body that could not be decoded")
 
 
 def _describe(text: str) -> str:
@@ -77,17 +126,25 @@ def _check_status(api: Any, method: str | None, status: int | None, retry_after:
 
 def _parse_json(body: bytes | str, method: str | None, status: int | None, retry_after: float | None) -> dict:
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_float=_finite, parse_int=_int, parse_constant=_reject_constant)
+        _check_depth(data)
+    except (_TooDeep, _Absurd) as exc:
+        raise _non_api(method, status, f"JSON with {exc}" if isinstance(exc, _Absurd) else f"JSON {exc}") from None
+    except RecursionError:
+        raise _non_api(method, status, f"JSON nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError):
-        raise _non_api(method, status, _describe(_text(body))) from None
+        what = _describe(_text(body))
+        raise _non_api(method, status, what, retryable=what in _CUT) from None
     if not isinstance(data, dict) or "api" not in data:
-        raise _non_api(method, status, "JSON without an api member")
+        raise _non_api(method, status, "JSON without an api member", retryable=True)
     _check_status(data["api"], method, status, retry_after)
     return {k: v for k, v in data.items() if k != "api"}
 
 
-def _element(el: Element) -> str | dict:
+def _element(el: Element, depth: int = 2) -> str | dict:
     """One XML element in the JSON shape (docs/protocol.md §2.3)."""
+    if depth > MAX_DEPTH:
+        raise _TooDeep(f"nested deeper than {MAX_DEPTH} levels")
     children = list(el)
     text = el.text if el.text is not None else ""
     if not el.attrib and not children:
@@ -98,7 +155,7 @@ def _element(el: Element) -> str | dict:
         for child in children:
             counts[child.tag] = counts.get(child.tag, 0) + 1
         for child in children:
-            value = _element(child)
+            value = _element(child, depth + 1)
             if counts[child.tag] > 1 or is_list(el.tag, child.tag) or is_item_list(el.tag, child.tag, child.attrib):
                 out.setdefault(child.tag, []).append(value)
             else:
@@ -126,18 +183,24 @@ def xml_to_dict(root: Element) -> dict:
 def _parse_xml(body: bytes | str, method: str | None, status: int | None, retry_after: float | None) -> dict:
     text = _text(body)
     if not text.strip():
-        raise _non_api(method, status, "an empty body")
+        raise _non_api(method, status, "an empty body", retryable=True)
     try:
         root = SafeET.fromstring(body)
     except DefusedXmlException:
         raise _non_api(method, status, "XML with forbidden constructs (entities/DTD)") from None
+    except RecursionError:
+        raise _non_api(method, status, f"XML nested deeper than {MAX_DEPTH} levels") from None
     except (ParseError, ValueError):
-        raise _non_api(method, status, _describe(text)) from None
+        what = _describe(text)
+        raise _non_api(method, status, what, retryable=what in _CUT) from None
     if root.tag != "api":
         what = "an HTML page" if root.tag.lower() == "html" else f"XML with a <{root.tag}> root"
         raise _non_api(method, status, what)
     _check_status(dict(root.attrib), method, status, retry_after)
-    return xml_to_dict(root)
+    try:
+        return xml_to_dict(root)
+    except _TooDeep as exc:
+        raise _non_api(method, status, f"XML {exc}") from None
 
 
 def parse(
@@ -160,10 +223,7 @@ def parse(
         ...
         ipernity_nb.errors.NotFoundError: API error 1 'Document not found' in doc.get. ...
     """
-    try:
-        wait = float(retry_after) if retry_after not in (None, "") else None
-    except (TypeError, ValueError):
-        wait = None
+    wait = retry_after_seconds(retry_after)
     if format == "xml":
         return _parse_xml(body, method, status, wait)
     if format == "json":

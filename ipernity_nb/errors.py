@@ -96,12 +96,23 @@ __all__ = [
 
 #: Parameter names whose values are secret and must never be shown.
 SECRET_PARAMS = frozenset(
-    {"api_sig", "auth_token", "secret", "api_secret", "oauth_signature", "oauth_token_secret", "password"}
+    {"api_sig", "auth_token", "secret", "api_secret", "password"}
+    | {"oauth_signature", "oauth_token", "oauth_token_secret"}
 )
 
 
 class IpernityError(Exception):
-    """Base class of every error raised by ipernity_nb."""
+    """Base class of every error raised by ipernity_nb.
+
+    Errors from a request carry what the retry logic knew: ``sent`` (whether the request
+    reached the server; ``None`` when not known), ``retryable`` (whether repeating it may help),
+    ``retry_after`` (seconds the server asked to wait) and ``attempts`` (how many were made).
+    """
+
+    sent: bool | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+    attempts: int = 1
 
 
 class ParameterError(IpernityError, ValueError):
@@ -144,10 +155,22 @@ class UnknownMethodError(ParameterError):
 class TransportError(IpernityError):
     """The request did not produce an API answer (network failure, timeout, bad body)."""
 
-    def __init__(self, message: str, *, method: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        sent: bool | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.status = status
+        self.sent = sent
+        self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class ServerError(TransportError):
@@ -447,7 +470,7 @@ def error_for(
     """
     try:
         code = int(code)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # "1e400" or inf from a hostile server
         code = -1
     info = CODES.get(code)
     if info is not None:

@@ -20,19 +20,19 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pandas.api.types import pandas_dtype
+from tqdm.auto import tqdm
 
 from .errors import ParameterError
 from .frames import classify, frame_from_records
-from .harvest import dedupe_records
+from .harvest import OnPage
 from .paging import max_pages_of, pages_expected
-
-if TYPE_CHECKING:
-    from .client import Client
+from .seam import ApiClient
 
 __all__ = ["FORMATS", "export", "read_csv"]
 
@@ -129,7 +129,7 @@ def _csv_value(s: pd.Series) -> pd.Series:
 
 
 def export(
-    client: Client,
+    client: ApiClient,
     method: str,
     path: str | os.PathLike,
     *,
@@ -139,6 +139,7 @@ def export(
     progress: bool | None = None,
     chunk_rows: int = 5000,
     split: bool = False,
+    on_page: OnPage | None = None,
     **params: Any,
 ) -> dict:
     """Write every page of ``method`` (or the first ``pages``) to ``path``; return a summary.
@@ -147,6 +148,7 @@ def export(
     of about ``chunk_rows`` rows (typing cost is per column, so small chunks are slow), so peak
     memory is one chunk plus the pages in flight, whatever the total. ``split=True`` exports
     every doc.search result past the 3000 cap, as ``Client.frame(..., split=True)`` does.
+    ``on_page(done, expected)`` is told after each page (a form's progress bar).
 
     Example:
         >>> export(client, "doc.search", "docs.csv", format="csv", text="cat")  # doctest: +SKIP
@@ -166,30 +168,27 @@ def export(
     out = _Writer(path, format, method, params)
     rows = n_pages = 0
     buf: list[dict] = []
-    bar = None
+    expected: int | None = None
     try:
-        pages = client._pages(method, params, max_pages, workers, split)
-        for page, loc in dedupe_records(method, pages) if split else pages:
-            if n_pages == 0 and show:
-                from tqdm.auto import tqdm
-
-                total = None if split else pages_expected(loc, page or 1, max_pages, method)
-                bar = tqdm(total=total, desc=method, unit="page")
-            buf.extend(loc.records)
-            if n_pages == 0 or len(buf) >= chunk_rows:  # page 1 alone fixes the schema early
+        with tqdm(desc=method, unit="page", disable=not show) as bar:
+            for page, loc in client.pages(method, params, max_pages=max_pages, workers=workers, split=split):
+                if n_pages == 0:
+                    expected = None if split else pages_expected(loc, page or 1, max_pages, method)
+                    bar.reset(total=expected)
+                buf.extend(loc.records)
+                if n_pages == 0 or len(buf) >= chunk_rows:  # page 1 alone fixes the schema early
+                    out.write(buf)
+                    rows += len(buf)
+                    buf = []
+                n_pages += 1
+                bar.update(1)
+                if on_page is not None:
+                    on_page(n_pages, expected)
+            if buf or n_pages == 0:
                 out.write(buf)
                 rows += len(buf)
-                buf = []
-            n_pages += 1
-            if bar is not None:
-                bar.update(1)
-        if buf or n_pages == 0:
-            out.write(buf)
-            rows += len(buf)
     finally:
         out.close()
-        if bar is not None:
-            bar.close()
     return {"path": path, "format": format, "rows": rows, "pages": n_pages, "columns": out.width}
 
 
@@ -258,7 +257,7 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     df = pd.read_csv(path, dtype={**direct, **text}, keep_default_na=False, na_values=[NA_REP])
     for c, d in dtypes.items():
         if d.startswith("datetime64"):
-            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601").astype(d)
+            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601").astype(pandas_dtype(d))
         elif d == "object":
             df[c] = pd.Series(
                 [json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v for v in df[c].astype(object)],
@@ -266,7 +265,7 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
                 index=df.index,
             ).where(df[c].notna(), None)
         elif d.startswith("category:"):
-            df[c] = pd.to_numeric(df[c]).astype(d.split(":", 1)[1].capitalize()).astype("category")
+            df[c] = pd.to_numeric(df[c]).astype(pandas_dtype(d.split(":", 1)[1].capitalize())).astype("category")
         elif d not in direct:
-            df[c] = df[c].astype(d)
+            df[c] = df[c].astype(pandas_dtype(d))
     return df[list(dtypes)]

@@ -36,7 +36,7 @@ from .coerce import MISSING, is_collection, items
 from .completeness import warn_incomplete
 from .errors import ChildrenNotFetchedError, ParameterError
 from .frames import Columns, frame_from_columns, locate
-from .harvest import ensure_pool
+from .paging import check_workers
 from .rows import parent_column
 
 __all__ = ["ERRORS", "Caller", "frame_each", "id_param"]
@@ -143,9 +143,7 @@ def frame_each(
     """One typed frame of ``method`` called once per distinct id (see the module docstring)."""
     if errors not in ERRORS:
         raise ParameterError(f"errors must be 'raise' or 'warn'; got {errors!r}.", param="errors", received=errors)
-    n = client.workers if workers is None else workers
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ParameterError(f"workers must be a positive integer; got {n!r}.", param="workers", received=n)
+    n = check_workers(client.workers if workers is None else workers, method)
     name = id_param(method, ids, param)
     todo = _distinct_ids(method, name, ids)
     base = dict(params)
@@ -155,7 +153,6 @@ def frame_each(
     results: dict[Any, list[dict]] = {}
     failed: dict[Any, BaseException] = {}
     show = client.progress if progress is None else progress
-    ensure_pool(client.session, client.url, n)  # n threads share the session's keep-alive connections
     from tqdm.auto import tqdm  # imported when used, as harvest.py does: it pulls in ipywidgets
 
     with (

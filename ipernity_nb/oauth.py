@@ -4,7 +4,9 @@ The frob flow (:class:`ipernity_nb.auth.DesktopFlow`) is the default; this is fo
 already speak OAuth. ipernity supports OAuth 1.0/1.0a **without** ``oauth_verifier``, and
 permissions ride on the authorize URL. After :meth:`OAuthFlow.finish` the client's calls are
 OAuth-signed (HMAC-SHA1 over ``METHOD&url&params``, URL with its ``/json`` suffix) instead of
-carrying ``api_key``/``auth_token``/``api_sig``.
+carrying ``api_key``/``auth_token``/``api_sig``: :func:`attach` sets ``client.auth`` to
+requests-oauthlib's ``OAuth1``, which takes the place of the api_sig signer (both are a
+``requests.auth.AuthBase``), so nothing added for one scheme has to be removed for the other.
 
 Example:
     >>> flow = OAuthFlow()
@@ -22,59 +24,30 @@ import html
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 import requests
 from requests_oauthlib import OAuth1
 
 from .auth import check_token
-from .authtoken import Token, _secret_of, normalize_perms
+from .authtoken import Token, normalize_perms
 from .errors import APIError, AuthError, ParameterError, ServerError, TransportError, error_for
 
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["OAuthFlow", "OAuthSession", "OAuthStart", "attach"]
+__all__ = ["OAuthFlow", "OAuthStart", "attach"]
 
 log = logging.getLogger(__name__)
-
-#: What the Client adds for the api_sig scheme; OAuth calls carry oauth_* instead (§4.4).
-_REPLACED = frozenset({"api_key", "api_sig", "auth_token"})
-
-
-class OAuthSession(requests.Session):
-    """A requests Session that OAuth-signs every request and drops api_key/auth_token/api_sig.
-
-    Give it to a Client (``client.session``); :func:`attach` does that for you.
-    """
-
-    def __init__(self, auth: OAuth1) -> None:
-        super().__init__()
-        self._oauth = auth
-
-    def __repr__(self) -> str:
-        return "OAuthSession(HMAC-SHA1)"
-
-    def request(self, method: str | bytes, url: str | bytes, params: Any = None, data: Any = None, **kw: Any):
-        if isinstance(params, Mapping):
-            params = {k: v for k, v in params.items() if k not in _REPLACED}
-        if isinstance(data, Mapping):
-            data = {k: v for k, v in data.items() if k not in _REPLACED}
-        kw.setdefault("auth", self._oauth)
-        return super().request(method, url, params=params, data=data, **kw)
 
 
 def attach(client: Client, token: str, token_secret: str) -> None:
     """Make ``client`` sign its calls with OAuth using the access ``token`` and ``token_secret``."""
-    secret = _secret_of(client)
+    secret = client.secret
     if not secret:
         raise ParameterError("OAuth needs the API secret (the consumer secret).", param="secret")
-    session = OAuthSession(OAuth1(client.api_key, secret, token, token_secret, signature_type="AUTH_HEADER"))
-    old = client.session
-    if old is not None:
-        session.headers.update(old.headers)
-    client.session = session
+    client.auth = OAuth1(client.api_key, secret, token, token_secret, signature_type="AUTH_HEADER")
     client.token = token  # lets the client relax caller defaults and check rights; never sent as such
 
 
@@ -135,7 +108,7 @@ class OAuthFlow:
 
     def start(self, client: Client, perms: Mapping[str, str] | None = None) -> OAuthStart:
         """Get a request token and build the authorize link asking for ``perms``."""
-        secret = _secret_of(client)
+        secret = client.secret
         if not secret:
             raise ParameterError("OAuth needs the API secret (the consumer secret).", param="secret")
         wanted = normalize_perms(perms if perms is not None else {"doc": "read"})
@@ -152,7 +125,7 @@ class OAuthFlow:
         """Exchange the approved request token for an access token; the client then signs with OAuth."""
         if self.client is None or self.started is None:
             raise ParameterError("Call start(client, perms) first, approve, then finish().", param="oauth_token")
-        client, secret = self.client, _secret_of(self.client)
+        client, secret = self.client, self.client.secret
         auth = OAuth1(client.api_key, secret, self.started.request_token, self._request_secret)
         try:
             data = self._get(client, "access", auth)

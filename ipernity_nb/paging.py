@@ -1,4 +1,4 @@
-"""Walking paginated answers (docs/protocol.md §2.4), shared by ``Client.walk`` and ``Client.frame``.
+"""Page arithmetic of paginated answers (docs/protocol.md §2.4) and the sequential walk.
 
 List wrappers carry ``page``/``per_page``/``total``/``pages``, but not uniformly: some lack
 ``pages`` (derived from ``total``/``per_page``), some carry only ``count``, and an empty
@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from . import catalog
@@ -23,8 +22,8 @@ __all__ = [
     "DEFAULT_WORKERS",
     "RESULT_CAPS",
     "PagesNotFetchedError",
+    "check_workers",
     "iter_pages",
-    "iter_pages_concurrent",
     "max_pages_of",
     "pages_expected",
     "plan_per_page",
@@ -42,6 +41,24 @@ RESULT_CAPS = {"doc.search": 3000, "post.search": 3000}
 
 #: Fetch one page: (method, params, page) -> payload.
 Fetch = Callable[[str, dict, int | None], dict]
+
+
+def check_workers(workers: object, method: str | None = None) -> int:
+    """``workers`` when it is a positive integer (not a bool), else a ParameterError saying so.
+
+    Example:
+        >>> check_workers(6)
+        6
+    """
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ParameterError(
+            f"workers must be a positive integer (1 = one request at a time); got {workers!r}.",
+            method=method,
+            param="workers",
+            expected="1, 2, …",
+            received=workers,
+        )
+    return workers
 
 
 def max_pages_of(pages: int | str, method: str) -> int | None:
@@ -134,84 +151,3 @@ def pages_expected(loc: Located, start: int, max_pages: int | None, method: str)
     if cap and size:
         n = min(n, max(-(-cap // size) - start + 1, 1))
     return min(n, max_pages) if max_pages else n
-
-
-def _last_page(loc: Located, start: int, max_pages: int | None, method: str) -> int | None:
-    """The last page number a walk must fetch, or ``None`` when the answer does not say."""
-    n = pages_expected(loc, start, max_pages, method)
-    return None if n is None else start + n - 1
-
-
-def iter_pages_concurrent(
-    fetch: Fetch,
-    method: str,
-    params: Mapping[str, Any],
-    *,
-    max_pages: int | None = None,
-    workers: int = DEFAULT_WORKERS,
-) -> Iterator[tuple[int, Located]]:
-    """Like :func:`iter_pages`, but pages 2..N are fetched by ``workers`` threads.
-
-    Page 1 comes first (it tells the total); the rest are submitted to a bounded pool with at
-    most ``2 * workers`` pages in flight, so memory stays bounded, and are yielded in page order,
-    each exactly once. Lists that give no page count fall back to the sequential walk. A page
-    that fails raises :class:`PagesNotFetchedError` naming every page not yet yielded.
-
-    Example:
-        >>> pages = {1: {"docs": {"page": "1", "pages": "3", "total": "3", "doc": [{"doc_id": "1"}]}}}
-        >>> for n in (2, 3):
-        ...     pages[n] = {"docs": {"page": str(n), "pages": "3", "total": "3", "doc": [{"doc_id": str(n)}]}}
-        >>> fetch = lambda method, params, page: pages[page]
-        >>> [p for p, _ in iter_pages_concurrent(fetch, "doc.search", {}, workers=2)]
-        [1, 2, 3]
-    """
-    if workers < 1:
-        raise ParameterError(f"workers must be at least 1, got {workers!r}.", param="workers", received=workers)
-    m = catalog.get(method)
-    if workers == 1 or not m.paginated:
-        yield from iter_pages(fetch, method, params, max_pages=max_pages)
-        return
-    params = dict(params)
-    per_page = plan_per_page(method, params)
-    if per_page is not None:
-        params["per_page"] = per_page
-    start = int(params.get("page") or 1)
-    first = locate(method, fetch(method, {**params, "page": start}, start))
-    yield start, first
-    last = _last_page(first, start, max_pages, method)
-    if not first.records or (max_pages is not None and max_pages <= 1):
-        return
-    if last is None:  # count-only list: the walk must look at each page to know when to stop
-        rest = dict(params, page=start + 1)
-        left = None if max_pages is None else max_pages - 1
-        yield from iter_pages(fetch, method, rest, max_pages=left)
-        return
-    todo = list(range(start + 1, last + 1))
-    if not todo:
-        return
-    window = 2 * workers
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"pages:{method}") as pool:
-        futures: dict[int, Future] = {}
-        nxt = 0
-
-        def submit_more() -> None:
-            nonlocal nxt
-            while nxt < len(todo) and len(futures) < window:
-                p = todo[nxt]
-                futures[p] = pool.submit(fetch, method, {**params, "page": p}, p)
-                nxt += 1
-
-        submit_more()
-        try:
-            for p in todo:
-                fut = futures.pop(p)
-                try:
-                    payload = fut.result()
-                except BaseException as exc:
-                    missing = sorted([p, *futures, *todo[nxt:]])
-                    raise PagesNotFetchedError(method, missing, exc) from exc
-                submit_more()
-                yield p, locate(method, payload)
-        finally:
-            for f in futures.values():
-                f.cancel()

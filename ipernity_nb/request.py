@@ -1,67 +1,143 @@
-"""How ``Client`` makes one request: prepare, sign, send, retry, log (the one place it happens).
+"""How one API request is made: validate → sign → send → retry → log (the one place it happens).
 
-Preparation validates against the catalog, adds ``api_key``/``auth_token``/``lg`` and signs
-(docs/protocol.md §3.3; the uploaded file is never signed, §8.2). Sending goes through the
-client's ``requests`` session with its timeout and throttle; READ calls are retried per the
-client's :class:`~ipernity_nb.transport.RetryPolicy`, a write only when it never left this
-machine. Every attempt is one call-log row.
+:class:`Caller` is owned by :class:`~ipernity_nb.Client` and used by every feature through its
+public methods. :meth:`Caller.prepare` validates against the catalog and adds ``lg``;
+signing is the ``auth`` object's job (:class:`~ipernity_nb.apisig.ApiSigAuth` by default,
+requests-oauthlib's ``OAuth1`` after an OAuth flow); the uploaded file is never signed
+(docs/protocol.md §8.2) and is streamed by requests-toolbelt's ``MultipartEncoder``.
+:meth:`Caller.send` retries READ calls per the :class:`~ipernity_nb.transport.RetryPolicy` and a
+write only when it never left this machine; every attempt is one call-log row. Errors carry
+``sent``, ``retryable``, ``retry_after`` and ``attempts``; their chains hold no signed URL or body.
 
 Example:
     >>> from ipernity_nb import Client
-    >>> isinstance(Client("key"), RequestMixin)
-    True
+    >>> c = Client("5f3e7b1c9a2d4e6f8b0c1d2e3f4a5b6c", "a1b2c3d4e5f60718")
+    >>> p = c.caller.prepare("test.echo", {"echo": "hi"})
+    >>> p.verb, p.fields, p.url
+    ('GET', {'echo': 'hi'}, 'https://api.ipernity.com/api/test.echo/json')
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
 
 import requests
+from requests.auth import AuthBase
+from requests_toolbelt import MultipartEncoder, MultipartEncoderMonitor
 
 from . import catalog
+from .apisig import ApiSigAuth, Credentials
+from .calllog import CallLog
 from .envelope import parse
-from .errors import APIError, IpernityError, ParameterError, RateLimitError, RightsError, TransportError
+from .errors import (
+    APIError,
+    IpernityError,
+    ParameterError,
+    RightsError,
+    ServerError,
+    TransportError,
+)
 from .frames import locate
-from .signing import api_sig
-from .transport import WriteUncertainError, is_retryable_read, never_sent, redact_text, seconds
+from .transport import (
+    BodyTooLarge,
+    DeadlineExceeded,
+    RetryPolicy,
+    Throttle,
+    WriteUncertainError,
+    is_retryable_read,
+    never_sent,
+    redact_text,
+    retry_after_seconds,
+)
 
-__all__ = ["RequestMixin"]
+__all__ = ["Caller", "Prepared", "Upload"]
+
+#: What ``file=`` may be: a path, the bytes, or an open binary file.
+Upload = str | os.PathLike | bytes | bytearray | IO[bytes]
+#: Called with the number of file bytes each block of an upload carried.
+OnRead = Callable[[int], Any]
 
 
-class RequestMixin:
-    """The request half of :class:`~ipernity_nb.client.Client` (which sets every attribute used here)."""
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request, before signing: ``fields`` exclude the key, token and signature."""
 
-    api_key: str
-    _secret: str | None
-    token: str | None
-    rights: dict[str, str] | None
+    method: catalog.Method
+    fields: dict[str, str]
+    upload: Upload | None
+    verb: str
     url: str
-    format: str
-    lg: str | None
-    timeout: Any
-    session: requests.Session
-    retries: Any
-    throttle: Any
-    _log: Any
 
-    def _check_rights(self, m: catalog.Method) -> None:
-        if self.rights is None or m.permission is None or self.token is None:
+
+class Caller:
+    """Validate, sign, send, retry and log API requests over one ``requests`` session.
+
+    The :class:`~ipernity_nb.Client` builds it and exposes its settings as attributes; every
+    attribute here is public and may be changed between calls (``auth`` to sign with OAuth).
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        url: str,
+        format: str,
+        timeout: float | tuple[float, float],
+        session: requests.Session,
+        retries: RetryPolicy,
+        throttle: Throttle | None,
+        log: CallLog,
+        lg: str | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.url = url
+        self.format = format
+        self.timeout = timeout
+        self.session = session
+        self.retries = retries
+        self.throttle = throttle
+        self.log = log
+        self.lg = lg
+        #: Scope -> level the token grants, when known: calls it cannot make fail before sending.
+        self.rights: dict[str, str] | None = None
+        #: What signs each request; ``None`` = the api_sig scheme over :attr:`credentials`.
+        self.auth: AuthBase | None = None
+
+    # --- preparing ----------------------------------------------------------------------
+
+    def endpoint(self, method: str) -> str:
+        """The URL of ``method`` in this caller's format."""
+        return self.url + method + ("/xml" if self.format == "xml" else "/json")
+
+    def signer(self) -> AuthBase:
+        """The auth object in use: :attr:`auth`, else :class:`ApiSigAuth` over the credentials."""
+        return self.auth if self.auth is not None else ApiSigAuth(self.credentials)
+
+    def check_rights(self, m: catalog.Method) -> None:
+        """Raise :class:`RightsError` when the known rights of the token do not cover ``m``."""
+        if self.rights is None or m.permission is None or self.credentials.token is None:
             return
         scope, level = m.permission
         have = self.rights.get(scope)
         if not catalog.level_allows(have, level):
             raise RightsError(m.name, scope, level, have)
 
-    def _prepare(self, method: str, params: Mapping[str, Any]) -> tuple[catalog.Method, dict[str, Any], Any]:
+    def prepare(self, method: str, params: Mapping[str, Any]) -> Prepared:
+        """Validate ``params`` for ``method`` (catalog, rights, secret, file) and add ``lg``."""
         m = catalog.get(method)
-        params = dict(params)
-        if self.token and "auth_token" not in params:
-            params["auth_token"] = self.token  # before validation: auth.checkToken lists it as required
-        sent = catalog.validate(method, params, has_token=self.token is not None)
-        if m.signed and not self._secret:
+        token = self.credentials.token
+        given = dict(params)
+        if token and "auth_token" not in given:
+            given["auth_token"] = token  # validation only: auth.checkToken lists it as required
+        sent = catalog.validate(method, given, has_token=token is not None)
+        if token and sent.get("auth_token") == token:
+            del sent["auth_token"]  # the signer adds the client's own token (or OAuth replaces it)
+        if m.signed and not self.credentials.secret:
             raise ParameterError(
                 f"{method} must be signed (docs/protocol.md §3.3) but this Client has no API secret: "
                 "pass it as Client(api_key, secret).",
@@ -69,7 +145,7 @@ class RequestMixin:
                 param="secret",
                 expected="the API secret paired with the key",
             )
-        self._check_rights(m)
+        self.check_rights(m)
         upload = sent.pop("file", None)
         if isinstance(upload, (str, os.PathLike)) and not os.path.isfile(upload):
             raise ParameterError(
@@ -78,20 +154,29 @@ class RequestMixin:
                 param="file",
                 received=upload,
             )
-        sent["api_key"] = self.api_key
-        if self.lg and "lg" not in sent:
-            sent["lg"] = self.lg  # the 2026 lg change, docs/protocol.md §8.1
-        if self._secret:
-            sent["api_sig"] = api_sig(sent, self._secret, method)  # the file is never signed (§8.2)
-        return m, sent, upload
-
-    def _endpoint(self, method: str) -> str:
-        return self.url + method + ("/xml" if self.format == "xml" else "/json")
-
-    def _send(self, method: str, params: Mapping[str, Any], page: int | None) -> dict:
-        m, sent, upload = self._prepare(method, params)
+        fields = {k: str(v) for k, v in sent.items()}
+        if self.lg and "lg" not in fields:
+            fields["lg"] = self.lg  # the 2026 lg change, docs/protocol.md §8.1
         verb = "POST" if m.is_write or upload is not None else "GET"
-        url = self._endpoint(method)
+        return Prepared(m, fields, upload, verb, self.endpoint(method))  # type: ignore[arg-type]
+
+    # --- sending ------------------------------------------------------------------------
+
+    def send(
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        page: int | None = None,
+        *,
+        on_read: OnRead | None = None,
+        retry: bool = True,
+    ) -> dict:
+        """Prepare, sign and send ``method``; retry per the policy; return the payload.
+
+        ``page`` is what the call log shows; ``on_read`` gets an upload's file bytes as they
+        are sent; ``retry=False`` makes exactly one attempt (uploads of a batch).
+        """
+        prep = self.prepare(method, params)
         started = time.monotonic()
         attempt = 0
         while True:
@@ -99,89 +184,35 @@ class RequestMixin:
             if self.throttle is not None:
                 self.throttle.acquire()
             try:
-                return self._attempt(
-                    method, verb, sent, upload, page, lambda: self._http(verb, url, sent, upload, method)
-                )
+                return self.attempt(prep, page, lambda: self._http(prep, on_read))
             except IpernityError as exc:
-                pause = self._retry_pause(m, exc, attempt, started)
+                pause = self._retry_pause(prep.method, exc, attempt, started) if retry else None
                 if pause is None:
-                    final = self._final(m, exc, attempt, started)
+                    final = self._final(prep.method, exc, attempt, started)
                     if final is exc:
                         raise
                     raise final from exc
             time.sleep(pause)
 
-    def _retry_pause(self, m: catalog.Method, exc: IpernityError, attempt: int, started: float) -> float | None:
-        """Seconds to wait before retrying after ``exc``, or None to give up now."""
-        if not self._retryable(m, exc) or (m.is_write and getattr(exc, "_sent", True)):
-            return None  # a write is repeated only when no byte of it reached the server
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            retry_after = exc.retry_after
-        else:
-            retry_after = getattr(exc, "_retry_after", None)
-        return self.retries.wait(attempt, retry_after, started)
-
-    @staticmethod
-    def _retryable(m: catalog.Method, exc: IpernityError) -> bool:
-        if isinstance(exc, APIError):
-            return is_retryable_read(code=exc.code)
-        if isinstance(exc, TransportError) and exc.status is not None:
-            return is_retryable_read(status=exc.status)
-        if getattr(exc, "_no_retry", False):
-            return False
-        return isinstance(exc, TransportError)  # no answer at all: connection error or timeout
-
-    def _final(self, m: catalog.Method, exc: IpernityError, attempt: int, started: float) -> IpernityError:
-        """The error to raise when giving up: writes whose effect is unknown say so and how to check."""
-        no_answer = exc.status is None or exc.status >= 500 if isinstance(exc, TransportError) else False
-        if m.is_write and no_answer and getattr(exc, "_sent", True):  # a 4xx/429 refused it: not uncertain
-            return WriteUncertainError(
-                f"{exc} The write {m.name} MAY OR MAY NOT have happened (the request reached the server "
-                f"but no answer came back), so it was not repeated. Check with a read before retrying "
-                f"(e.g. the matching .get or .getList method), then call {m.name} again only if needed.",
-                method=m.name,
-                status=exc.status,
-            )
-        if m.is_write and isinstance(exc, APIError) and exc.code == 500:
-            return WriteUncertainError(
-                f"{exc} The write {m.name} MAY OR MAY NOT have happened (service error while acting); it was "
-                "not repeated. Check with a read (e.g. the matching .get method) before calling it again.",
-                method=m.name,
-            )
-        if attempt > 1 and exc.args:
-            exc.args = (f"{exc.args[0]} (gave up after {attempt} attempts in {time.monotonic() - started:.1f} s)",)
-        return exc
-
-    def _attempt(
-        self,
-        method: str,
-        verb: str,
-        sent: dict,
-        upload: Any,
-        page: int | None,
-        exchange: Callable[[], requests.Response],
-    ) -> dict:
-        """One HTTP exchange (``exchange()``), parsed and logged: one call-log row per attempt.
-
-        ``upload`` is only what the log shows for the ``file`` part (it is never signed, §8.2).
-        """
-        log: dict[str, Any] = {"method": method, "params": dict(sent, **({"file": upload} if upload else {}))}
-        log.update(verb=verb, page=page)
+    def attempt(self, prep: Prepared, page: int | None, exchange: Callable[[], requests.Response]) -> dict:
+        """One HTTP exchange (``exchange()``), parsed and checked: one call-log row per attempt."""
+        log: dict[str, Any] = {"method": prep.method.name, "params": self._log_params(prep)}
+        log.update(verb=prep.verb, page=page)
         start = time.perf_counter()
-        resp = None
         try:
             resp = exchange()
             cached = bool(getattr(resp, "from_cache", False))  # set by requests-cache when installed
             log.update(status=resp.status_code, bytes=len(resp.content), from_cache=cached)
-            payload = parse(
-                resp.content,
-                self.format,
-                method,
-                status=resp.status_code,
-                retry_after=resp.headers.get("Retry-After"),
-            )
+            wait = retry_after_seconds(resp.headers.get("Retry-After"))
+            try:
+                payload = parse(resp.content, self.format, prep.method.name, status=resp.status_code, retry_after=wait)
+            except IpernityError as exc:
+                exc.retry_after = wait if exc.retry_after is None else exc.retry_after
+                exc.sent = True
+                raise
+            _check_root(prep.method, payload)
             if page is not None:
-                log["pages"] = locate(method, payload).info.get("pages")
+                log["pages"] = locate(prep.method.name, payload).info.get("pages")
             log["code"] = None
             return payload
         except APIError as exc:
@@ -189,74 +220,167 @@ class RequestMixin:
             raise
         except IpernityError as exc:
             log["error"] = type(exc).__name__
-            if resp is not None:
-                exc._retry_after = seconds(resp.headers.get("Retry-After"))  # type: ignore[attr-defined]
             raise
         finally:
             log["duration_ms"] = (time.perf_counter() - start) * 1000
-            self._log.add(**log)
+            self.log.add(**log)
 
-    def _http(self, verb: str, url: str, sent: dict[str, Any], upload: Any, method: str) -> requests.Response:
-        opened = None
+    def _log_params(self, prep: Prepared) -> dict[str, object]:
+        shown: dict[str, object] = dict(prep.fields, api_key=self.credentials.api_key)
+        if self.credentials.token:
+            shown["auth_token"] = "***"
+        if self.credentials.secret and self.auth is None:
+            shown["api_sig"] = "***"
+        if prep.upload is not None:
+            shown["file"] = prep.upload
+        return shown
+
+    def _http(self, prep: Prepared, on_read: OnRead | None) -> requests.Response:
+        """Send ``prep``; any failure becomes a :class:`TransportError` whose chain holds no secret."""
+        what: TransportError | None = None
         try:
-            if verb == "GET":
-                return self.session.get(url, params=sent, timeout=self.timeout)
-            files = None
-            if upload is not None:
-                opened, files = _file_part(upload)
-            return self.session.post(url, data=sent, files=files, timeout=self.timeout)
-        except requests.Timeout as exc:
-            self._scrub(exc)
-            err = TransportError(
+            auth = self.signer()
+            if prep.verb == "GET":
+                return self.session.get(prep.url, params=prep.fields, timeout=self.timeout, auth=auth)
+            if prep.upload is None:
+                return self.session.post(prep.url, data=prep.fields, timeout=self.timeout, auth=auth)
+            fields = auth.sign_fields(prep.method.name, prep.fields) if isinstance(auth, ApiSigAuth) else prep.fields
+            with _opened(prep.upload) as (name, fh, size):
+                body = _multipart(fields, name, fh, size, on_read)
+                headers = {"Content-Type": body.content_type}
+                return self.session.post(prep.url, data=body, headers=headers, timeout=self.timeout, auth=auth)
+        except requests.RequestException as exc:
+            what = self._transport_error(prep, exc)
+        # raised outside the except block: no __context__ holding the signed URL or body
+        raise what
+
+    def _transport_error(self, prep: Prepared, exc: requests.RequestException) -> TransportError:
+        method = prep.method.name
+        detail = redact_text(f"{type(exc).__name__}: {exc}", (self.credentials.token, self.credentials.secret))
+        if isinstance(exc, DeadlineExceeded):
+            return TransportError(
+                f"{method}: the answer from {self.url} was still arriving after the deadline. The server is "
+                "too slow or stalling: retry later, or raise Client(deadline=…).",
+                method=method,
+                sent=True,
+            )
+        if isinstance(exc, BodyTooLarge):
+            return TransportError(
+                f"{method}: the answer from {self.url} is larger than the client's cap ({detail}). Ask for fewer "
+                "results (per_page, extra=) or raise Client(max_bytes=…).",
+                method=method,
+                sent=True,
+            )
+        if isinstance(exc, requests.Timeout):
+            return TransportError(
                 f"{method}: no answer from {self.url} within {self.timeout} s. Retry, or pass a longer "
                 "timeout=(connect, read) to Client.",
                 method=method,
+                sent=not isinstance(exc, requests.ConnectTimeout),
+                retryable=True,
             )
-            err._sent = not isinstance(exc, requests.ConnectTimeout)  # type: ignore[attr-defined]
-            raise err from exc
-        except requests.ConnectionError as exc:
-            self._scrub(exc)
-            err = TransportError(
+        if isinstance(exc, requests.ConnectionError):
+            return TransportError(
                 f"{method}: could not connect to {self.url}. Check the url and your network (for the "
                 "sandbox: is it running?).",
                 method=method,
+                sent=not never_sent(exc),
+                retryable=True,
             )
-            err._sent = not never_sent(exc)  # type: ignore[attr-defined]
-            raise err from exc
-        except requests.RequestException as exc:
-            self._scrub(exc)
-            err = TransportError(f"{method}: the request failed ({type(exc).__name__}).", method=method)
-            err._no_retry = True  # type: ignore[attr-defined]  # a bad URL or the like: repeating cannot help
-            raise err from exc
-        finally:
-            if opened is not None:
-                opened.close()
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+            return TransportError(
+                f"{method}: the answer from {self.url} was cut off or garbled ({type(exc).__name__}). Retry.",
+                method=method,
+                sent=True,
+                retryable=True,
+            )
+        # a bad URL or the like: repeating cannot help
+        return TransportError(f"{method}: the request failed ({detail}).", method=method, sent=None)
 
-    def _scrub(self, exc: BaseException) -> None:
-        """Remove signatures and tokens from a chained exception's text (URLs carry them)."""
-        secrets = (self.token, self._secret)
-        seen: set[int] = set()
-        cur: BaseException | None = exc
-        while cur is not None and id(cur) not in seen:
-            seen.add(id(cur))
-            cur.args = tuple(_clean_arg(a, secrets) for a in cur.args)
-            if isinstance(getattr(cur, "url", None), str):
-                cur.url = redact_text(cur.url, secrets)  # type: ignore[attr-defined]
-            cur = cur.__cause__ or cur.__context__
+    # --- retrying -----------------------------------------------------------------------
+
+    def _retry_pause(self, m: catalog.Method, exc: IpernityError, attempt: int, started: float) -> float | None:
+        """Seconds to wait before retrying after ``exc``, or None to give up now."""
+        exc.retryable = _retryable(exc)
+        if not exc.retryable or (m.is_write and exc.sent is not False):
+            return None  # a write is repeated only when no byte of it reached the server
+        return self.retries.wait(attempt, exc.retry_after, started)
+
+    def _final(self, m: catalog.Method, exc: IpernityError, attempt: int, started: float) -> IpernityError:
+        """The error to raise when giving up: writes whose effect is unknown say so and how to check."""
+        exc.attempts = attempt
+        no_answer = exc.status is None or exc.status >= 500 if isinstance(exc, TransportError) else False
+        if m.is_write and no_answer and exc.sent is not False:  # a 4xx/429 refused it: not uncertain
+            final: IpernityError = WriteUncertainError(
+                f"{exc} The write {m.name} MAY OR MAY NOT have happened (the request reached the server "
+                f"but no answer came back), so it was not repeated. Check with a read before retrying "
+                f"(e.g. the matching .get or .getList method), then call {m.name} again only if needed.",
+                method=m.name,
+                status=exc.status if isinstance(exc, TransportError) else None,
+            )
+        elif m.is_write and isinstance(exc, APIError) and exc.code == 500:
+            final = WriteUncertainError(
+                f"{exc} The write {m.name} MAY OR MAY NOT have happened (service error while acting); it was "
+                "not repeated. Check with a read (e.g. the matching .get method) before calling it again.",
+                method=m.name,
+            )
+        else:
+            if attempt > 1:
+                exc.add_note(f"gave up after {attempt} attempts in {time.monotonic() - started:.1f} s")
+            return exc
+        final.sent, final.attempts = True, attempt
+        return final
 
 
-def _clean_arg(arg: object, secrets: tuple[str | None, ...]) -> object:
-    """``arg`` itself when its text shows no secret, else its redacted text."""
-    clean = redact_text(str(arg), secrets)
-    return arg if clean == str(arg) else clean
+def _retryable(exc: IpernityError) -> bool:
+    if isinstance(exc, APIError):
+        return is_retryable_read(code=exc.code)
+    if isinstance(exc, TransportError) and exc.status is not None:
+        return is_retryable_read(status=exc.status) or exc.retryable
+    return exc.retryable
 
 
-def _file_part(upload: Any) -> tuple[Any, dict]:
-    """The unsigned multipart ``file`` part from a path, bytes or an open binary file."""
+def _check_root(m: catalog.Method, payload: Mapping[str, Any]) -> None:
+    """An ok answer must carry the method's response root: a missing one is not an empty result."""
+    if m.response_root and not any(r in payload for r in m.response_root) and not m.is_write:
+        raise ServerError(
+            f"{m.name}: the server answered ok but without {' or '.join(m.response_root)!r}, so the answer is "
+            "incomplete (a proxy or a server fault). Retry; if it persists, report it.",
+            method=m.name,
+            status=200,
+            sent=True,
+            retryable=True,
+        )
+
+
+@contextmanager
+def _opened(upload: Upload) -> Iterator[tuple[str, IO[bytes] | bytes, int | None]]:
+    """The ``file`` part's name, readable body and size (a path is opened here and closed after)."""
     if isinstance(upload, (bytes, bytearray)):
-        return None, {"file": ("upload", bytes(upload))}
-    if isinstance(upload, (str, os.PathLike)):
-        fh = open(upload, "rb")  # noqa: SIM115 - closed by the caller after sending
-        return fh, {"file": (os.path.basename(os.fspath(upload)), fh)}
-    name = os.path.basename(str(getattr(upload, "name", "upload")))
-    return None, {"file": (name, upload)}
+        yield "upload", bytes(upload), len(upload)
+    elif isinstance(upload, (str, os.PathLike)):
+        with open(upload, "rb") as fh:
+            yield os.path.basename(os.fspath(upload)), fh, os.path.getsize(upload)
+    else:
+        yield os.path.basename(str(getattr(upload, "name", "upload"))), upload, None
+
+
+def _multipart(
+    fields: Mapping[str, str], name: str, body: IO[bytes] | bytes, size: int | None, on_read: OnRead | None
+) -> MultipartEncoder | MultipartEncoderMonitor:
+    """A streamed multipart body: signed fields first, the unsigned file last, progress in file bytes."""
+    enc = MultipartEncoder(fields=[*fields.items(), ("file", (name, body, "application/octet-stream"))])
+    if on_read is None:
+        return enc
+    total = size if size is not None else max(enc.len - len(enc.boundary_value) - 8, 0)
+    before = enc.len - total - len(enc.boundary_value) - 8  # fields and the file part's headers
+    done = 0
+
+    def progress(monitor: MultipartEncoderMonitor) -> None:
+        nonlocal done
+        now = min(total, max(0, monitor.bytes_read - before))
+        if now > done:
+            on_read(now - done)
+            done = now
+
+    return MultipartEncoderMonitor(enc, progress)

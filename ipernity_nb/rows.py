@@ -35,7 +35,7 @@ from functools import cache
 from typing import Any
 
 from . import catalog
-from .shapes import is_list
+from .shapes import as_list, is_list
 
 __all__ = ["PAGE_KEYS", "Located", "expected_columns", "locate", "parent_column", "rows_path"]
 
@@ -68,12 +68,6 @@ def rows_path(method: str) -> tuple[str, ...] | None:
             if len(p) == 3 and p[0] == root and is_list(p[1], p[2]):
                 return p
     return None
-
-
-def _as_list(value: Any) -> list:
-    if value is None or value == "":
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _page_info(wrapper: Any) -> dict[str, Any]:
@@ -137,7 +131,7 @@ def locate(method: str, payload: Mapping[str, Any]) -> Located:
         wrapper: Any = payload
         for step in path[:-1]:
             wrapper = wrapper.get(step) if isinstance(wrapper, dict) else None
-        records = _as_list(wrapper.get(path[-1])) if isinstance(wrapper, dict) else []
+        records = as_list(wrapper.get(path[-1])) if isinstance(wrapper, dict) else []
         if records and not isinstance(records[0], dict):  # text-only list items (<tag>x</tag>)
             records = [r if isinstance(r, dict) else {path[-1]: r} for r in records]
         info = _page_info(wrapper)

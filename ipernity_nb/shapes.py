@@ -15,8 +15,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["ITEM_PAIRS", "LIST_PAIRS", "is_item_list", "is_list"]
+__all__ = ["ITEM_PAIRS", "LIST_PAIRS", "as_list", "is_item_list", "is_list"]
 
 #: (parent element, child element) pairs whose child is a list although not a plural.
 LIST_PAIRS = frozenset(
@@ -55,3 +56,18 @@ def is_item_list(parent: str, child: str, attrs: Mapping[str, str]) -> bool:
         (True, False)
     """
     return (parent, child) in ITEM_PAIRS and "doc_id" in attrs
+
+
+def as_list(value: Any) -> list:
+    """One-or-many as a list: absent or empty -> ``[]``, one record -> ``[record]``, a list as is.
+
+    A one-item list may arrive as the item itself (XML, or a JSON answer built from it) and an
+    empty one as ``""`` or not at all (docs/protocol.md §2.3).
+
+    Example:
+        >>> as_list(None), as_list(""), as_list({"id": "1"}), as_list([1, 2])
+        ([], [], [{'id': '1'}], [1, 2])
+    """
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]

@@ -41,6 +41,7 @@ import platformdirs
 
 from .authtoken import Token
 from .errors import IpernityError
+from .files import atomic_write
 
 __all__ = ["TokenStore"]
 
@@ -113,16 +114,8 @@ class TokenStore:
             os.chmod(self.directory, 0o700)
         except OSError as exc:
             raise IpernityError(f"Cannot make {self.directory} private (chmod 0700): {exc.strerror}.") from exc
-        tmp = self.directory / f".{FILENAME}.{os.getpid()}.{threading.get_ident()}.tmp"
         body = json.dumps({"version": _VERSION, "tokens": tokens}, indent=1, sort_keys=True).encode("utf-8")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)  # the umask cannot widen it, but a stale tmp file could be wider
-            os.write(fd, body)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
+        atomic_write(self.path, body, private=True)
 
     # --- public API -----------------------------------------------------------------------
 

@@ -2,17 +2,23 @@
 
 What is retried (docs/protocol.md §5.1 for the codes):
 
-* READ methods: connection errors, timeouts, HTTP 429/502/503/504, API codes 500/503 (service)
-  and 112/113 (quotas) — waiting ``Retry-After`` when the server sends it, else exponential
-  backoff with full jitter, bounded both in attempts and in total time.
+* READ methods: connection errors, timeouts, a body cut mid-way, HTTP 429/502/503/504, API codes
+  500/503 (service) and 112/113 (quotas) — waiting ``Retry-After`` (seconds or an HTTP-date) when
+  the server sends it, else exponential backoff with full jitter, bounded in attempts and in time.
 * WRITE methods: only when the server certainly did not act — the connection was refused or
   could not be established, so no byte of the request left this machine. Any other failure of
   a write raises :class:`WriteUncertainError`, which says the write may or may not have
   happened and how to check.
 
 :class:`Throttle` is a thread-safe token bucket (calls per second), so concurrent page fetches
-share one budget. :func:`install_log_redaction` makes urllib3's DEBUG log (which prints the
-full GET URL, including ``api_sig`` and ``auth_token``) secret-free; the client installs it.
+share one budget. :class:`BoundedAdapter` is the ``HTTPAdapter`` the client mounts: a pool as
+wide as its workers, a urllib3 ``Retry`` that re-raises read errors as themselves (the client's
+own loop retries, one call-log row per attempt, paced by its policy; ``Limits(connect_retries=N)``
+lets urllib3 also retry connections that could not be opened, at the price of urllib3's WARNING
+log lines), and :class:`Limits` on every answer (a total deadline a server dripping bytes cannot
+stretch, a size cap counted after decompression). :func:`install_log_redaction`
+makes urllib3's DEBUG log (which prints the full GET URL, including ``api_sig`` and
+``auth_token``) secret-free; the client installs it.
 
 Example:
     >>> policy = RetryPolicy(attempts=4, base=0.5, cap=8.0, total=30.0)
@@ -29,14 +35,24 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ParameterError, WriteUncertainError
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, NewConnectionError
+from urllib3.util.retry import Retry
+
+from .errors import SECRET_PARAMS, ParameterError, WriteUncertainError
 
 __all__ = [
     "RETRY_CODES",
     "RETRY_STATUS",
+    "BodyTooLarge",
+    "BoundedAdapter",
+    "DeadlineExceeded",
+    "Limits",
     "RetryPolicy",
     "Throttle",
     "WriteUncertainError",
@@ -45,7 +61,7 @@ __all__ = [
     "is_retryable_read",
     "never_sent",
     "redact_text",
-    "seconds",
+    "retry_after_seconds",
 ]
 
 #: HTTP statuses worth retrying for a read: rate limit and gateway/availability failures.
@@ -53,7 +69,9 @@ RETRY_STATUS = frozenset({429, 502, 503, 504})
 #: API error codes worth retrying for a read: service error/unavailable, application/IP quota.
 RETRY_CODES = frozenset({500, 503, 112, 113})
 
-_SECRET_QUERY = re.compile(r"(api_sig|auth_token|secret|password|oauth_signature|oauth_token_secret)=[^&\s'\"]*")
+_SECRET_QUERY = re.compile(
+    "(" + "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)) + r")=[^&\s'\"]*"  # longest name first
+)
 
 
 def is_retryable_read(*, status: int | None = None, code: int | None = None) -> bool:
@@ -97,11 +115,15 @@ class RetryPolicy:
         raise ValueError(f"retries must be a RetryPolicy, True/False or a number >= 0; got {value!r}")
 
     def backoff(self, attempt: int, *, jitter: bool = True, rng: random.Random | None = None) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based): full jitter on the exponential."""
+        """Seconds to wait after failed attempt number ``attempt`` (1-based): full jitter on the exponential.
+
+        Full jitter (a uniform draw in ``[0, ceiling]``) spreads the retries of many threads or
+        clients hit by the same outage the most.
+        """
         ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
         if not jitter:
             return ceiling
-        return (rng or random).uniform(ceiling / 2, ceiling)
+        return (rng or random).uniform(0.0, ceiling)
 
     def wait(self, attempt: int, retry_after: float | None, started: float) -> float | None:
         """The pause before the next attempt, or ``None`` when the count or time budget is spent."""
@@ -209,17 +231,120 @@ def check_timeout(timeout: Any) -> None:
         )
 
 
-def seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: object) -> float | None:
+    """Seconds a ``Retry-After`` value asks for: delta-seconds or an HTTP-date; ``None`` if unreadable.
+
+    Example:
+        >>> retry_after_seconds("2"), retry_after_seconds("0.5"), retry_after_seconds("soon")
+        (2.0, 0.5, None)
+        >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT")  # a date in the past: no wait
+        0.0
+    """
+    if value is None or value == "":
+        return None
     try:
-        return float(value) if value else None
-    except ValueError:
-        return None  # an HTTP-date Retry-After: fall back to backoff
+        wait = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        try:  # the HTTP-date form, parsed by urllib3 (RFC 9110 §10.2.3)
+            wait = Retry().parse_retry_after(str(value))
+        except (InvalidHeader, ValueError, OverflowError, TypeError):
+            return None
+    if wait != wait or wait in (float("inf"), float("-inf")):  # nan / inf from a hostile server
+        return None
+    return max(0.0, wait)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one answer: ``deadline`` seconds for the whole exchange, from sending to the last byte
+    of the answer (after a streamed upload, from its end: a large file may rightly take long),
+    ``max_bytes`` of body after decompression, ``connect_retries`` urllib3 makes itself for connections
+    never opened (0: the client's loop retries them, logged as call-log rows, never on stderr).
+
+    Example:
+        >>> Limits().max_bytes // 2**20, Limits(deadline=5).deadline
+        (64, 5)
+    """
+
+    deadline: float = 120.0
+    max_bytes: int = 64 * 2**20
+    connect_retries: int = 0
+
+    def __post_init__(self) -> None:
+        if not (0 < self.deadline < float("inf")) or self.max_bytes < 1 or self.connect_retries < 0:
+            raise ValueError("Limits needs 0 < deadline < inf, max_bytes >= 1 and connect_retries >= 0")
+
+
+class DeadlineExceeded(requests.RequestException):
+    """The answer was still arriving when the exchange's deadline passed."""
+
+
+class BodyTooLarge(requests.RequestException):
+    """The answer's body (decompressed) grew past the size cap."""
+
+
+class _BoundedBody:
+    """A response's ``raw`` that stops reading at the deadline or the size cap.
+
+    ``read1`` returns as soon as any bytes arrived, so a server sending one byte at a time meets
+    the deadline check between bytes; urllib3 bounds what one read decompresses, so a small gzip
+    body cannot expand past the cap in a single step.
+    """
+
+    def __init__(self, raw: Any, deadline_at: float, max_bytes: int, clock: Any = time.monotonic) -> None:
+        self.raw = raw
+        self.deadline_at = deadline_at
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self.read_so_far = 0
+
+    def __getattr__(self, name: str) -> Any:  # headers, release_conn, closed … of the real raw
+        return getattr(self.raw, name)
+
+    def stream(self, amt: int = 2**16, decode_content: bool | None = None) -> Iterator[bytes]:
+        read1 = getattr(self.raw, "read1", None)
+        while True:
+            if self.clock() > self.deadline_at:
+                raise DeadlineExceeded("the answer was still arriving when the deadline passed")
+            chunk = read1(amt, decode_content=decode_content) if read1 else self.raw.read(amt, decode_content)
+            if not chunk:
+                return
+            self.read_so_far += len(chunk)
+            if self.read_so_far > self.max_bytes:
+                raise BodyTooLarge(f"the answer is larger than {self.max_bytes} bytes")
+            yield chunk
+
+
+class BoundedAdapter(HTTPAdapter):
+    """The client's transport adapter: a pool of ``pool_maxsize`` connections per host, a urllib3
+    ``Retry`` (connect retries per :class:`Limits`), and :class:`Limits` on every answer read in
+    full (``stream=False``; a caller streaming a download bounds it itself).
+
+    Example:
+        >>> BoundedAdapter(pool_maxsize=6).limits.max_bytes == Limits().max_bytes
+        True
+    """
+
+    def __init__(self, *, pool_maxsize: int = 10, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        # connect-level only: a refused or failed connection never carried a byte of the request
+        # read=False re-raises a read timeout as itself (not wrapped), as requests' default does
+        retry = Retry(total=None, connect=self.limits.connect_retries, read=False, status=0, other=0, redirect=False)
+        retry = retry.new(backoff_factor=0.05)
+        super().__init__(pool_maxsize=pool_maxsize, max_retries=retry)
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        start = time.monotonic()
+        resp = super().send(request, stream=True, **kwargs)
+        if not isinstance(request.body, (bytes, str, type(None))):
+            start = time.monotonic()  # a streamed upload may rightly take long: its answer gets the deadline
+        if not stream:  # requests reads .content next, through the bounded raw
+            resp.raw = _BoundedBody(resp.raw, start + self.limits.deadline, self.limits.max_bytes)
+        return resp
 
 
 def never_sent(exc: BaseException) -> bool:
     """True when the connection itself failed (refused, DNS, connect timeout): no request byte left."""
-    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError  # urllib3 comes with requests
-
     seen: set[int] = set()
     todo: list[Any] = [exc]
     while todo:

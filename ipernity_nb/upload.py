@@ -1,12 +1,11 @@
 """Upload one file with a byte-level progress bar, wait for its ticket, get the new doc back.
 
 The ``file`` part is never signed (docs/protocol.md §3.1, §8.2): the other fields are validated
-and signed by the client, then sent with the file in one multipart/form-data POST to
-``upload.file`` (or ``upload.replace``, a PRO feature, §5.2). The multipart body is streamed
-from disk by :class:`MultipartBody` — a file-like object with a known length, so requests sends
-a ``Content-Length`` and reads it in blocks: memory stays flat for large videos and the
-progress bar follows the bytes actually written to the socket. (requests' own ``files=``
-would read the whole file into memory before sending, with no progress.)
+and signed by the client's caller, then sent with the file in one multipart/form-data POST to
+``upload.file`` (or ``upload.replace``, a PRO feature, §5.2). The body is requests-toolbelt's
+``MultipartEncoder`` read from disk in blocks (with a known ``Content-Length``), the same for
+``client.call("upload.file", file=...)``: memory stays flat for large videos and the progress
+bar (``MultipartEncoderMonitor``) follows the file bytes actually sent.
 
 The answer is a ticket; :func:`wait_tickets` polls ``upload.checkTickets`` no sooner than
 each ticket's ``eta`` (§6.5, §7), within a bounded total wait, and names invalid tickets.
@@ -22,21 +21,18 @@ Example:
 
 from __future__ import annotations
 
-import io
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any
 
-import requests
+from tqdm.auto import tqdm
 
 from .errors import APIError, ParameterError, TransportError, UploadError, UploadTimeout
+from .seam import ApiClient
+from .shapes import as_list
 
-if TYPE_CHECKING:
-    from .client import Client
-
-__all__ = ["MultipartBody", "UploadError", "UploadTimeout", "send_file", "upload", "upload_params", "wait_tickets"]
+__all__ = ["UploadError", "UploadTimeout", "send_file", "upload", "upload_params", "wait_tickets"]
 
 #: Most tickets one ``upload.checkTickets`` call takes (docs/protocol.md §6.4).
 MAX_TICKETS = 50
@@ -105,77 +101,11 @@ def upload_params(
     return out
 
 
-# --- the streamed multipart body ------------------------------------------------------------
-
-
-class MultipartBody(io.RawIOBase):
-    """A multipart/form-data body read lazily: fields, then the file from disk, then the end.
-
-    ``len(body)`` is known in advance (requests sends it as Content-Length); every ``read``
-    reports the file bytes it carried to ``on_read`` (a progress bar's ``update``).
-
-    Example:
-        >>> body = MultipartBody({"title": "t"}, "a.png", io.BytesIO(b"xyz"), 3)
-        >>> data = body.read()
-        >>> len(data) == len(body) and b'name="file"; filename="a.png"' in data
-        True
-    """
-
-    def __init__(
-        self,
-        fields: Mapping[str, str],
-        filename: str,
-        fh: BinaryIO,
-        size: int,
-        on_read: Callable[[int], Any] | None = None,
-    ) -> None:
-        super().__init__()
-        boundary = "ipernity-nb-" + uuid.uuid4().hex
-        self.content_type = f"multipart/form-data; boundary={boundary}"
-        safe = filename.replace("\\", "_").replace('"', "%22").replace("\r", "").replace("\n", "")
-        head = b"".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + str(v).encode() + b"\r\n"
-            for k, v in fields.items()
-        )
-        head += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        tail = f"\r\n--{boundary}--\r\n".encode()
-        self._parts: list[BinaryIO] = [io.BytesIO(head), fh, io.BytesIO(tail)]
-        self._file = fh
-        self._len = len(head) + size + len(tail)
-        self._on_read = on_read
-
-    def __len__(self) -> int:
-        return self._len
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        want = self._len if size is None or size < 0 else size
-        out = bytearray()
-        file_bytes = 0
-        while self._parts and len(out) < want:
-            chunk = self._parts[0].read(want - len(out))
-            if not chunk:
-                self._parts.pop(0)
-                continue
-            if self._parts[0] is self._file:
-                file_bytes += len(chunk)
-            out += chunk
-        if file_bytes and self._on_read is not None:
-            self._on_read(file_bytes)  # file bytes only: the bar's total is the file size
-        return bytes(out)
-
-    def __iter__(self):  # requests treats an iterable with a length as a stream
-        while chunk := self.read(64 * 1024):
-            yield chunk
+# --- sending ---------------------------------------------------------------------------------
 
 
 def send_file(
-    client: Client,
+    client: ApiClient,
     method: str,
     path: str | os.PathLike,
     params: Mapping[str, Any],
@@ -183,34 +113,18 @@ def send_file(
 ) -> dict:
     """POST ``path`` to ``method`` (upload.file / upload.replace) as a streamed multipart body.
 
-    Validation and signing are the client's (``file`` excluded from the signature); the call
-    is logged in ``client.calls`` and paced by ``client.throttle``. Not retried: a write the
+    Validation and signing are the caller's (``file`` excluded from the signature); the call
+    is logged in ``client.calls`` and paced by the client's throttle. One attempt: a write the
     server may have received is never sent twice (re-run :func:`upload_many`, which checks
     MD5s first). Returns the payload (``{"ticket": …}``).
     """
-    _, sent, _ = client._prepare(method, {**params, "file": os.fspath(path)})
-    url = client._endpoint(method)
-    name = os.path.basename(os.fspath(path))
-    size = os.path.getsize(path)
-    if client.throttle is not None:
-        client.throttle.acquire()
-    with open(path, "rb") as fh:
-        body = MultipartBody(sent, name, fh, size, on_read)
-
-        def post() -> requests.Response:
-            try:
-                return client.session.post(
-                    url, data=body, headers={"Content-Type": body.content_type}, timeout=client.timeout
-                )
-            except requests.RequestException as exc:
-                client._scrub(exc)
-                raise TransportError(
-                    f"{method}: sending {name!r} to {client.url} failed ({type(exc).__name__}). Check the "
-                    "connection and retry; a re-run of upload_many skips files already online.",
-                    method=method,
-                ) from exc
-
-        return client._attempt(method, "POST", sent, os.fspath(path), None, post)  # one attempt: never retried
+    try:
+        return client.caller.send(method, {**params, "file": os.fspath(path)}, on_read=on_read, retry=False)
+    except TransportError as exc:
+        exc.add_note(
+            f"sending {os.path.basename(path)!r} was not retried; a re-run of upload_many skips files already online"
+        )
+        raise
 
 
 def _ticket_id(payload: Mapping[str, Any]) -> str:
@@ -226,7 +140,7 @@ def _ticket_id(payload: Mapping[str, Any]) -> str:
 
 
 def wait_tickets(
-    client: Client,
+    client: ApiClient,
     tickets: list[str],
     *,
     timeout: float = 300.0,
@@ -259,7 +173,7 @@ def wait_tickets(
                     ) from exc
                 raise
             rows = (payload.get("tickets") or {}).get("ticket") or []
-            for row in [rows] if isinstance(rows, Mapping) else rows:
+            for row in as_list(rows):
                 tid = str(row.get("id"))
                 if str(row.get("invalid", "0")) == "1":
                     raise UploadError(
@@ -292,7 +206,7 @@ def wait_tickets(
 
 
 def upload(
-    client: Client,
+    client: ApiClient,
     file: str | os.PathLike,
     /,
     *,
@@ -333,29 +247,22 @@ def upload(
                 param=", ".join(sorted(params)),
             )
     show = client.progress if progress is None else progress
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
+    size = os.path.getsize(path)
+    with tqdm(total=size, unit="B", unit_scale=True, desc=os.path.basename(path), disable=not show) as bar:
 
-        bar = tqdm(total=os.path.getsize(path), unit="B", unit_scale=True, desc=os.path.basename(path))
-
-    def report(n: int) -> None:
-        if bar is not None:
+        def report(n: int) -> None:
             bar.update(n)
-        if on_read is not None:
-            on_read(n)
+            if on_read is not None:
+                on_read(n)
 
-    try:
-        ticket = _ticket_id(send_file(client, method, path, sent, report))
-    except APIError as exc:
-        if method == "upload.replace" and exc.code == 6:
-            raise UploadError(
-                f"upload.replace is a PRO feature (code 6 'PRO account feature'): this account is not PRO. "
-                f"Upload {os.path.basename(path)!r} as a new doc with upload() instead."
-            ) from exc
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
+        try:
+            ticket = _ticket_id(send_file(client, method, path, sent, report))
+        except APIError as exc:
+            if method == "upload.replace" and exc.code == 6:
+                raise UploadError(
+                    f"upload.replace is a PRO feature (code 6 'PRO account feature'): this account is not PRO. "
+                    f"Upload {os.path.basename(path)!r} as a new doc with upload() instead."
+                ) from exc
+            raise
     doc_id = wait_tickets(client, [ticket], timeout=timeout)[ticket]
     return client.call("doc.get", doc_id=doc_id, extra="tags,notes,geo,md5")["doc"]

@@ -17,37 +17,29 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from .errors import IpernityError, ParameterError
+from .files import file_md5
+from .paging import check_workers
+from .seam import ApiClient
+from .shapes import as_list
 from .upload import upload
-
-if TYPE_CHECKING:
-    from .client import Client
 
 __all__ = ["STATUSES", "file_md5", "list_files", "upload_many"]
 
 #: Row statuses: uploaded now, already online (skipped), same bytes as another row, failed.
 STATUSES = ("uploaded", "skipped", "duplicate", "failed")
 _COLUMNS = ("path", "md5", "bytes", "doc_id", "status", "error", "seconds")
-
-
-def file_md5(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """The hex MD5 of a file, read in chunks (what ``doc.checkMD5`` compares)."""
-    h = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def list_files(source: str | os.PathLike | Iterable[str | os.PathLike], *, recursive: bool = False) -> list[Path]:
@@ -78,14 +70,14 @@ def list_files(source: str | os.PathLike | Iterable[str | os.PathLike], *, recur
     return paths
 
 
-def _online(client: Client, sums: list[str]) -> dict[str, str]:
+def _online(client: ApiClient, sums: list[str]) -> dict[str, str]:
     """``{md5: doc_id}`` for the sums already in the caller's stream (``doc.checkMD5``)."""
     found: dict[str, str] = {}
     unique = sorted(set(sums))
     for i in range(0, len(unique), 20):
         payload = client.call("doc.checkMD5", md5=",".join(unique[i : i + 20]))
         rows = (payload.get("docs") or {}).get("doc") or []
-        for row in [rows] if isinstance(rows, dict) else rows:
+        for row in as_list(rows):
             if str(row.get("found", "0")) == "1" and row.get("doc_id"):
                 found[str(row["md5"]).lower()] = str(row["doc_id"])
     return found
@@ -106,7 +98,7 @@ def _triage(rows: list[dict[str, Any]], online: dict[str, str]) -> dict[str, dic
 
 
 def upload_many(
-    client: Client,
+    client: ApiClient,
     files: str | os.PathLike | Iterable[str | os.PathLike],
     *,
     workers: int = 3,
@@ -126,8 +118,7 @@ def upload_many(
         >>> df = upload_many(client, "photos/", workers=3, visibility="public")  # doctest: +SKIP
         >>> df[["path", "status", "doc_id"]]  # doctest: +SKIP
     """
-    if not isinstance(workers, int) or workers < 1:
-        raise ParameterError(f"workers must be a positive integer; got {workers!r}.", param="workers")
+    check_workers(workers, "upload.file")
     paths = list_files(files, recursive=recursive)
     rows: list[dict[str, Any]] = []
     for p in paths:
@@ -136,45 +127,36 @@ def upload_many(
     first = _triage(rows, online)
     todo = list(first.values())
     show = client.progress if progress is None else progress
-    bar = None
     lock = threading.Lock()
-    if show and todo:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=sum(r["bytes"] for r in todo), unit="B", unit_scale=True, desc="upload")
     finished = 0
+    total = sum(r["bytes"] for r in todo)
+    with tqdm(total=total, unit="B", unit_scale=True, desc="upload", disable=not (show and todo)) as bar:
 
-    def tick(n: int) -> None:
-        if bar is not None:
+        def tick(n: int) -> None:
             with lock:
                 bar.update(n)
 
-    def one(r: dict) -> None:
-        start = time.perf_counter()
-        try:
-            doc = upload(client, r["path"], progress=False, timeout=timeout, on_read=tick, **params)
-            r.update(status="uploaded", doc_id=doc["doc_id"])
-        except (IpernityError, OSError) as exc:
-            r.update(status="failed", error=f"{type(exc).__name__}: {exc}")
-        r["seconds"] = time.perf_counter() - start
+        def one(r: dict) -> None:
+            start = time.perf_counter()
+            try:
+                doc = upload(client, r["path"], progress=False, timeout=timeout, on_read=tick, **params)
+                r.update(status="uploaded", doc_id=doc["doc_id"])
+            except (IpernityError, OSError) as exc:
+                r.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+            r["seconds"] = time.perf_counter() - start
 
-    try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload") as pool:
             futures = [pool.submit(one, r) for r in todo]
             try:
                 for fut in as_completed(futures):
                     fut.result()
                     finished += 1
-                    if bar is not None:
-                        with lock:
-                            bar.set_postfix_str(f"files {finished}/{len(todo)}")
+                    with lock:
+                        bar.set_postfix_str(f"files {finished}/{len(todo)}")
             except BaseException:  # Ctrl-C in a notebook: queued files never start; re-run to resume
                 for fut in futures:
                     fut.cancel()
                 raise
-    finally:
-        if bar is not None:
-            bar.close()
     for r in rows:
         if r["status"] == "duplicate":  # takes the outcome of the first file with the same bytes
             twin = first[r["md5"]]
@@ -193,7 +175,7 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
             "md5": "string",
             "bytes": "Int64",
             "doc_id": "Int64",
-            "status": pd.CategoricalDtype(STATUSES),
+            "status": pd.CategoricalDtype(list(STATUSES)),
             "error": "string",
             "seconds": "float64",
         }

@@ -89,7 +89,7 @@ def test_normalize_perms_rejects_bad_scope_and_level() -> None:
 def test_authorize_url_reproduces_published_vector() -> None:
     # docs/protocol.md §3.2: signed without a method name
     c = SimpleNamespace(
-        api_key="6fa87ba500002712bd4eed6020f3bd72", _secret="e9a599f0cf6ce193", site_url="http://www.ipernity.com"
+        api_key="6fa87ba500002712bd4eed6020f3bd72", secret="e9a599f0cf6ce193", site_url="http://www.ipernity.com"
     )
     url = authorize_url(c, {"network": "read"})
     assert url == (
@@ -99,10 +99,10 @@ def test_authorize_url_reproduces_published_vector() -> None:
 
 
 def test_authorize_url_needs_secret_and_a_right() -> None:
-    c = SimpleNamespace(api_key="k", _secret=None, site_url="http://x")
+    c = SimpleNamespace(api_key="k", secret=None, site_url="http://x")
     with pytest.raises(ParameterError, match="IPERNITY_API_SECRET"):
         authorize_url(c, {"doc": "read"})
-    c._secret = "s"
+    c.secret = "s"
     with pytest.raises(ParameterError, match="at least one right"):
         authorize_url(c, {"doc": "none"})
 
@@ -121,7 +121,7 @@ def test_desktop_flow_end_to_end(sandbox, client, caplog) -> None:
     assert q["frob"] == start.frob and q["perm_doc"] == "write" and q["perm_network"] == "read"
     assert "perm_blog" not in q
     sig = q.pop("api_sig")
-    assert sig == api_sig(q, client._secret)  # no method name (§3.2)
+    assert sig == api_sig(q, client.secret)  # no method name (§3.2)
     assert sig not in repr(start) and "***" in repr(start)
 
     resp = authorize_as(sandbox.url, start.url, "alice")
@@ -135,7 +135,7 @@ def test_desktop_flow_end_to_end(sandbox, client, caplog) -> None:
     with pytest.raises(FrobUsedError) as err:
         flow.finish()
     assert err.value.code == 2 and "single use" in str(err.value) and "start a new authorization" in str(err.value)
-    for secret in (token.token, client._secret, sig):
+    for secret in (token.token, client.secret, sig):
         assert secret not in caplog.text and secret not in str(err.value)
 
 

@@ -72,7 +72,7 @@ def test_empty_form_to_signed_in_then_reuse_then_forget(sandbox, demo_app, bare_
     form.scopes["network"].value = "read"
     form.link_button.click()
     # the client holds the secret now, and the field (widget state) no longer does
-    assert form.secret.value == "" and bare_client._secret == demo_app["secret"]
+    assert form.secret.value == "" and bare_client.secret == demo_app["secret"]
     assert demo_app["secret"] not in widget_state()
     link = link_of(form)
     assert link["target"] == "_blank" and link["href"].startswith(sandbox.url + "/apps/authorize?")
@@ -112,7 +112,7 @@ def test_env_prefill_hands_secret_to_client(sandbox, demo_app, monkeypatch, stor
     assert form.key.value == demo_app["api_key"]
     # not left in the field (it would be saved in the notebook): the client holds it
     assert form.secret.value == "" and form.secret.placeholder == "(held by the client)"
-    assert client._secret == demo_app["secret"]
+    assert client.secret == demo_app["secret"]
     form.link_button.click()
     assert link_of(form)["href"]
     assert demo_app["secret"] not in widget_state() and demo_app["secret"] not in repr(form)

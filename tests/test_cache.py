@@ -1,4 +1,4 @@
-"""The opt-in read cache (issue 8): re-runs hit; writes, auth and errors never cached; no secrets on disk."""
+"""The opt-in read cache: re-runs hit; writes, auth and errors never cached; no secrets on disk."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ipernity_nb import Client
+from ipernity_nb.apisig import ApiSigAuth
 from ipernity_nb.cache import CacheSettings, cache_counts, cacheable
 from ipernity_nb.errors import APIError, ParameterError
 
@@ -111,7 +112,8 @@ def test_cache_file_holds_no_token_secret_or_signature(sandbox, demo_app, token_
     for method, params in (("doc.getList", {"per_page": 3}), ("test.echo", {"echo": "x"}), ("user.get", {})):
         if method == "user.get":
             params = {"user_id": 284001}
-        sigs.append(c._prepare(method, params)[1]["api_sig"])
+        fields = c.caller.prepare(method, params).fields
+        sigs.append(ApiSigAuth(c.credentials).sign_fields(method, fields)["api_sig"])
         c.call(method, **params)
         c.call(method, **params)
     assert hits(c).count(True) >= 2  # something was really stored and served

@@ -1,4 +1,4 @@
-"""Streaming export (issue 8): Parquet and CSV round-trip with the same rows and dtypes as Client.frame."""
+"""Streaming export: Parquet and CSV round-trip with the same rows and dtypes as Client.frame."""
 
 from __future__ import annotations
 

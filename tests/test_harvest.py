@@ -1,4 +1,4 @@
-"""Concurrent pagination (issue 8): exact, in page order, bounded, and never a short result."""
+"""Concurrent pagination: exact, in page order, bounded, and never a short result."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from ipernity_nb import Client
 from ipernity_nb.errors import ParameterError
-from ipernity_nb.paging import PagesNotFetchedError, iter_pages_concurrent
+from ipernity_nb.harvest import walk_pages
+from ipernity_nb.paging import PagesNotFetchedError
 
 EXTRA = "owner,dates,count,license"
 
@@ -45,13 +46,13 @@ def test_pages_limit_and_calls_logged_once_per_page(client):
 
 def test_workers_share_one_session_from_several_threads(client):
     seen: set[str] = set()
-    send = client._send
+    send = client.caller.send
 
-    def spy(method, params, page):  # records which threads fetched, then sends for real
+    def spy(method, params, page=None):  # records which threads fetched, then sends for real
         seen.add(threading.current_thread().name)
         return send(method, params, page)
 
-    client._send = spy  # type: ignore[method-assign]
+    client.caller.send = spy  # type: ignore[method-assign]
     client.frame("doc.search", pages=8, workers=4, per_page=10)
     assert len(seen) >= 2  # page 1 on the caller's thread, the rest on pool threads
 
@@ -68,14 +69,14 @@ def test_bad_workers_raise(client, bad):
 
 
 def test_failed_page_raises_naming_the_missing_pages(client):
-    send = client._send
+    send = client.caller.send
 
-    def flaky(method, params, page):
+    def flaky(method, params, page=None):
         if page == 5:
             raise ConnectionError("connection reset by peer")
         return send(method, params, page)
 
-    client._send = flaky  # type: ignore[method-assign]
+    client.caller.send = flaky  # type: ignore[method-assign]
     with pytest.raises(PagesNotFetchedError) as err:
         client.frame("doc.search", pages=10, workers=3, per_page=10)
     assert 5 in err.value.pages and 1 not in err.value.pages
@@ -94,7 +95,7 @@ def test_search_cap_limits_pages_fetched():
         docs = [{"doc_id": str(page * 1000 + i)} for i in range(100)]
         return {"docs": {"page": str(page), "pages": "90", "per_page": "100", "total": "9000", "doc": docs}}
 
-    got = [p for p, _ in iter_pages_concurrent(fetch, "doc.search", {"per_page": 100}, workers=4)]
+    got = [p for p, _ in walk_pages(fetch, "doc.search", {"per_page": 100}, workers=4)]
     assert got == list(range(1, 31))
     assert sorted(asked) == list(range(1, 31))
 
@@ -106,7 +107,7 @@ def test_count_only_lists_fall_back_to_sequential_walk():
             "docs": {"page": str(page), "per_page": "10", "doc": [{"doc_id": str(page * 100 + i)} for i in range(n)]}
         }
 
-    got = [(p, len(loc.records)) for p, loc in iter_pages_concurrent(fetch, "doc.search", {"per_page": 10}, workers=4)]
+    got = [(p, len(loc.records)) for p, loc in walk_pages(fetch, "doc.search", {"per_page": 10}, workers=4)]
     assert got == [(1, 10), (2, 10), (3, 4)]
 
 
@@ -121,3 +122,17 @@ def test_sandbox_search_memo_sees_writes(sandbox, demo_app, token_for):
     doc = anon.call("doc.search", user_id=284001, per_page=1)["docs"]["doc"][0]["doc_id"]
     alice.call("doc.set", doc_id=doc, title="zqxharvestmemo")
     assert anon.call("doc.search", text="zqxharvestmemo")["docs"]["total"] == "1"
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_typed_chunks_stack_to_the_same_frame(client, monkeypatch, split):
+    """Large harvests are typed in chunks as pages arrive: the stacked frame is the one-shot frame."""
+    from ipernity_nb import harvest
+
+    params = {"per_page": 100, "extra": "owner,dates,count,license,medias,geo,original"}
+    whole = client.frame("doc.search", pages="all", split=split, **params)
+    monkeypatch.setattr(harvest, "CHUNK_ROWS", 250)  # a dozen chunks on the demo seed
+    chunked = client.frame("doc.search", pages="all", split=split, **params)
+    assert len(whole) > 2000 and whole.attrs["total"] == len(whole)
+    pd.testing.assert_frame_equal(chunked, whole, check_categorical=True)
+    assert chunked.attrs == whole.attrs

@@ -1,4 +1,4 @@
-"""Multi-window harvests (issue 8): one pool for every window, and ``split=True`` past doc.search's 3000 cap.
+"""Multi-window harvests: one pool for every window, and ``split=True`` past doc.search's 3000 cap.
 
 Exactness is the point: every window's pages exactly once, in window then page order, equal to a
 sequential run and to the sandbox database itself; no duplicate or missing row.
@@ -17,10 +17,11 @@ import pytest
 
 from ipernity_nb import Client
 from ipernity_nb.errors import ParameterError
-from ipernity_nb.harvest import _slices, _split_pages, iter_windows, split_by_posted
+from ipernity_nb.harvest import iter_windows, split_pages
 from ipernity_nb.paging import PagesNotFetchedError
 from ipernity_nb.sandbox import Sandbox
 from ipernity_nb.sandbox.seed import DEMO_DESKTOP_APP as APP
+from ipernity_nb.split import slices, split_by_posted
 
 # --- the engine, on a fake fetch (no network: exact counts and timing control) -----------------
 
@@ -94,7 +95,7 @@ def test_slices_cover_the_range_disjointly():
         lo = rng.randrange(0, 10**9)
         hi = lo + rng.randrange(0, 50)
         ways = rng.randrange(2, 9)
-        cut = _slices(lo, hi, ways)
+        cut = slices(lo, hi, ways)
         assert cut[0][0] == lo and cut[-1][1] == hi and len(cut) <= ways
         assert all(a <= b for a, b in cut)
         assert all(cut[i][1] + 1 == cut[i + 1][0] for i in range(len(cut) - 1))
@@ -144,7 +145,7 @@ class FakeSearch:
 @pytest.mark.parametrize("sort", ["posted-asc", "posted-desc"])
 def test_one_pool_split_gets_every_doc_once_in_order_and_no_page_twice(workers, sort):
     api = FakeSearch()
-    rows = [r["doc_id"] for _, loc in _split_pages(api, "doc.search", {"per_page": 100, "sort": sort}, workers)
+    rows = [r["doc_id"] for _, loc in split_pages(api, "doc.search", {"per_page": 100, "sort": sort}, workers)
             for r in loc.records]  # fmt: skip
     truth = [str(i) for _, i in (api.docs if sort == "posted-asc" else reversed(api.docs))]
     assert rows == truth  # exactly once each, in the global posted order
@@ -160,10 +161,11 @@ def test_prefetched_pages_start_before_the_split_ends_and_are_reused():
         wins, firsts = split_by_posted(api, "doc.search", {"per_page": 100}, workers=6, pool=pool, prefetched=pre)
         assert 0 < len(pre) <= 6  # idle workers fetched later pages, at most `workers` held
         assert all(p > 1 and 0 <= i < len(wins) for i, p in pre)
+        plan = [(i, p) for i, f in enumerate(firsts) for p in range(1, int(f["docs"]["pages"]) + 1)]
         got = [(i, p) for i, p, _ in iter_windows(api, "doc.search", wins, workers=6, firsts=firsts, pool=pool,
                                                   prefetched=pre)]  # fmt: skip
-    plan = [(i, p) for i, f in enumerate(firsts) for p in range(1, int(f["docs"]["pages"]) + 1)]
     assert got == plan
+    assert firsts == [None] * len(wins)  # each window's page 1 let go once taken: memory stays flat
     final = {(w["posted_min"], w["posted_max"]) for w in wins}
     recut = {(c[0], c[1]) for c in api.calls if c[2] == 100 and (c[0], c[1]) not in final} - {(0, 10**9)}
     assert recut  # the skewed dates made some slice reach the cap: it was cut again
@@ -191,7 +193,7 @@ def test_prefetched_pages_taken_early_are_never_sent_again():
 def test_a_failed_prefetched_page_raises_never_a_short_result():
     api = FakeSearch(fail_page=2)
     with pytest.raises(PagesNotFetchedError) as err:
-        list(_split_pages(api, "doc.search", {"per_page": 100}, 6))
+        list(split_pages(api, "doc.search", {"per_page": 100}, 6))
     assert 2 in err.value.pages and isinstance(err.value.__cause__, ConnectionError)
 
 

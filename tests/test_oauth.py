@@ -16,7 +16,7 @@ from requests_oauthlib import OAuth1
 
 from ipernity_nb.client import Client
 from ipernity_nb.errors import AuthError, RightsError
-from ipernity_nb.oauth import OAuthFlow, OAuthSession
+from ipernity_nb.oauth import OAuthFlow
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_oauth_flow_end_to_end(sandbox, client, oauth_app, caplog) -> None:
     assert 'class="ok"' in page.text
     token = flow.finish()
     assert token.username == user and token.has("doc", "write") and not token.has("doc", "delete")
-    assert isinstance(client.session, OAuthSession) and client.rights["doc"] == "write"
+    assert isinstance(client.auth, OAuth1) and client.rights["doc"] == "write"
 
     # OAuth-signed calls: GET, and a POST whose form body is part of the signature
     assert client.call("auth.checkToken", auth_token=client.token)["auth"]["user"]["username"] == user

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import tomllib
 from pathlib import Path
@@ -60,57 +59,8 @@ def test_all_is_sorted_and_importable():
         assert hasattr(ipernity_nb, name), name
 
 
-# Leaves first: errors, signing, catalog, shapes (stdlib) -> frames -> client -> auth -> widgets.
-# The sandbox imports only the leaves; the client never imports the sandbox.
-LEAVES = {"errors", "signing", "catalog", "shapes", "coerce"}
-ONLY_LEAVES = {"errors", "signing", "catalog", "shapes", "coerce", "sandbox"}
-FORBIDDEN = {
-    "frames": {"client", "auth", "widgets", "sandbox"},
-    "rows": {"frames", "dtypes", "client", "auth", "widgets", "sandbox"},  # frames' parts sit below it
-    "dtypes": {"frames", "rows", "client", "auth", "widgets", "sandbox"},
-    "envelope": {"client", "auth", "widgets", "sandbox"},
-    "client": {"auth", "widgets", "sandbox"},
-    "request": {"client", "auth", "widgets", "sandbox"},
-    "harvest": {"client", "auth", "widgets", "sandbox"},
-    "auth": {"widgets", "sandbox"},
-    "tokenstore": {"widgets", "sandbox"},
-}
-
-
-def _internal_imports(path: Path) -> set[str]:
-    rel = path.relative_to(ROOT).with_suffix("")
-    parts = list(rel.parts)
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = parts[: len(parts) - node.level]
-                mod = [*base, *(node.module.split(".") if node.module else [])]
-            elif node.module and node.module.startswith("ipernity_nb"):
-                mod = node.module.split(".")
-            else:
-                continue
-            if len(mod) > 1:
-                out.add(mod[1])
-            else:
-                out |= {a.name for a in node.names}
-        elif isinstance(node, ast.Import):
-            for a in node.names:
-                if a.name.startswith("ipernity_nb."):
-                    out.add(a.name.split(".")[1])
-    return out
-
-
-def test_layering():
-    problems = []
-    for path in PKG.rglob("*.py"):
-        rel = path.relative_to(PKG)
-        top = rel.parts[0].removesuffix(".py")
-        imported = _internal_imports(path) - {top}
-        bad = imported - LEAVES if top in ONLY_LEAVES else imported & FORBIDDEN.get(top, set())
-        if bad:
-            problems.append(f"{rel} imports {sorted(bad)}")
-    assert not problems, problems
+# The layering (leaves -> frames -> client -> auth -> widgets; the sandbox on the leaves only) is
+# declared as import-linter contracts in pyproject.toml and checked by tests/test_typecheck.py.
 
 
 def test_readme_commands_are_what_ci_runs():

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
 
+from ..perms import SCOPES
 from . import seed as _seed
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
 log = logging.getLogger("ipernity_nb.sandbox")
 
 #: Permission scopes a token carries, in the order auth.* report them (docs/protocol.md §4.1).
-PERM_SCOPES = ("doc", "blog", "post", "network", "profile")
+PERM_SCOPES = SCOPES  # the one vocabulary (perms.py), under the sandbox's historic name
 
 
 def _schema_sql() -> str:

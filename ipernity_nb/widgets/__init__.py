@@ -13,6 +13,5 @@ from __future__ import annotations
 
 from .authform import AuthForm
 from .methodform import MethodForm
-from .signinform import SignInForm
 
-__all__ = ["AuthForm", "MethodForm", "SignInForm"]
+__all__ = ["AuthForm", "MethodForm"]

@@ -273,7 +273,7 @@ def _file(p: Param, required: bool) -> ParamControl:
     def read(raw: object) -> object:
         if not raw or not isinstance(raw, (list, tuple)):
             return None
-        item = raw[0]
+        item = raw[0]  # type: ignore[index]  # FileUpload.value: a tuple of files
         # A named in-memory file: the client can send it as the multipart "file" part.
         data = io.BytesIO(bytes(item["content"]))
         data.name = item.get("name") or "upload.bin"

@@ -387,25 +387,13 @@ class MethodForm(w.VBox):
         return to_frame(method, payload, params=values)
 
     def _all_pages(self, m: catalog.Method, values: dict[str, object]) -> Any:
-        """Every page, as ``client.frame(..., pages="all")`` walks them, with the progress bar.
-
-        Uses the client's page walker (docs/protocol.md §2.4: pages/total, the 3000-result cap).
-        """
-        from ..frames import frame_from_records
-        from ..paging import iter_pages, pages_expected
-
-        def fetch(method: str, params: dict, _page: int | None) -> dict:
-            return self.client.call(method, **params)
-
-        records: list[dict] = []
-        info: dict[str, Any] = {}
+        """Every page, by ``client.frame(..., pages="all")`` (the client's page engine), with the progress bar."""
         self.progress.value, self.progress.max = 0, 1
         self.progress.layout.display = ""
-        for n, (page, loc) in enumerate(iter_pages(fetch, m.name, values), 1):
-            if n == 1:
-                info = dict(loc.info)
-                self.progress.max = max(pages_expected(loc, page or 1, None, m.name) or 1, 1)
-            records.extend(loc.records)
-            self.progress.value = min(n, self.progress.max)
-            self.status.value = f"<i>{escape(m.name)}: page {n} of {self.progress.max}…</i>"
-        return frame_from_records(m.name, records, info=info, params=values)
+
+        def on_page(done: int, expected: int | None) -> None:
+            self.progress.max = max(expected or done, done, 1)
+            self.progress.value = done
+            self.status.value = f"<i>{escape(m.name)}: page {done} of {expected or '?'}…</i>"
+
+        return self.client.frame(m.name, pages="all", progress=False, on_page=on_page, **values)

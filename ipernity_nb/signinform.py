@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from ..display import error_html
-from ..embedded import connect
-from ..errors import IpernityError
+from .display import error_html
+from .embedded import connect
+from .errors import IpernityError
 
 if TYPE_CHECKING:
-    from ..client import Client
+    from .client import Client
 
 __all__ = ["SignInForm"]
 
