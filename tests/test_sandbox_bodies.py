@@ -120,7 +120,7 @@ def test_an_upload_named_to_climb_directories_gets_a_safe_extension_and_backs_up
     ticket = r.json()["ticket"]
     client = Client(KEY, APP["secret"], token=token, url=sb.api_url, progress=False)
     t = client.call("upload.checkTickets", tickets=ticket)["tickets"]["ticket"][0]
-    doc = client.call("doc.get", doc_id=t["doc_id"], extra="original")["doc"]
+    doc = client.call("doc.get", doc_id=t["doc_id"])["doc"]  # its owner sees the original block
     assert doc["original"]["ext"] == "bin" and "/../" not in doc["original"]["url"]
     summary = backup(client, tmp_path / "archive", progress=False)
     assert summary.failed == {} and summary.downloaded == 1

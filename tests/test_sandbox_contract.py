@@ -250,7 +250,7 @@ ARGS: dict[str, Callable[[Seed], dict[str, Any]]] = {
     "doc.notes.add": lambda k: {"doc_id": k.doc, "content": "n", "x": 1, "y": 1, "w": 9, "h": 9},
     "doc.notes.delete": lambda k: {"note_id": k.new_note()},
     "doc.notes.edit": lambda k: {"note_id": k.new_note(), "content": "m", "x": 2, "y": 2, "w": 9, "h": 9},
-    "doc.search": lambda k: {"text": k.tag, "extra": "owner,dates,count,license,medias,geo,original,md5,link"},
+    "doc.search": lambda k: {"text": k.tag, "extra": "owner,dates,count,license,medias,geo,original"},
     "doc.set": lambda k: {"doc_id": k.spare_doc(), "title": "contract", "description": "d"},
     "doc.setGeo": lambda k: {"doc_id": k.spare_doc(), "lat": 45.5, "lng": 4.5},
     "doc.setLicense": lambda k: {"doc_id": k.spare_doc(), "license": 1},

@@ -27,7 +27,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from .model import ModelError
+from ..errors import ControlError
 
 __all__ = [
     "KEY_RULES_SQL",
@@ -62,38 +62,38 @@ _MAX_NAME, _MAX_DESCRIPTION, _MAX_CALLBACK, _MAX_IPS = 80, 2000, 500, 20
 def _text(value: Any, what: str, limit: int, *, required: bool = False) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if required and not text:
-        raise ModelError(f'"{what}" is required')
+        raise ControlError(f'"{what}" is required')
     if len(text) > limit:
-        raise ModelError(f'"{what}" is too long ({len(text)} characters, at most {limit})')
+        raise ControlError(f'"{what}" is too long ({len(text)} characters, at most {limit})')
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise ModelError(f'"{what}" contains control characters')
+        raise ControlError(f'"{what}" contains control characters')
     return text
 
 
 def _callback(kind: str, callback: Any) -> str:
     cb = _text(callback, "callback", _MAX_CALLBACK)
     if kind == "web" and not cb:
-        raise ModelError('a web app needs a "callback" URL (absolute, or a path on the sandbox)')
+        raise ControlError('a web app needs a "callback" URL (absolute, or a path on the sandbox)')
     if cb and not (cb.startswith(("http://", "https://")) or (cb.startswith("/") and not cb.startswith("//"))):
-        raise ModelError('"callback" must be an http(s) URL or a path starting with "/"')
+        raise ControlError('"callback" must be an http(s) URL or a path starting with "/"')
     return cb
 
 
 def parse_ips(text: Any) -> str:
     """Normalise a list of addresses and networks (spaces, commas or lines) to one spaced string.
 
-    ``""`` allows every address. A bad entry raises :class:`ModelError` naming it.
+    ``""`` allows every address. A bad entry raises :class:`ControlError` naming it.
     """
     items = [x for x in str(text or "").replace(",", " ").split() if x]
     if len(items) > _MAX_IPS:
-        raise ModelError(f"at most {_MAX_IPS} allowed addresses or networks")
+        raise ControlError(f"at most {_MAX_IPS} allowed addresses or networks")
     out = []
     for item in items:
         try:
             net = ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)
             out.append(str(net))
         except ValueError:
-            raise ModelError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)") from None
+            raise ControlError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)") from None
     return " ".join(dict.fromkeys(out))
 
 
@@ -128,14 +128,14 @@ def create_app(
 ) -> dict[str, str]:
     """Register an API key; returns ``{"api_key", "secret"}``. A member must accept the API terms."""
     if not isinstance(name, str) or not name.strip():
-        raise ModelError('"name" is required (the application name shown on the consent page)')
+        raise ControlError('"name" is required (the application name shown on the consent page)')
     name = _text(name, "name", _MAX_NAME, required=True)
     if auth not in ("desktop", "web"):
-        raise ModelError('"auth" must be "desktop" or "web"')
+        raise ControlError('"auth" must be "desktop" or "web"')
     cb = _callback(auth, callback)
     desc = _text(description, "description", _MAX_DESCRIPTION)
     if not terms:
-        raise ModelError("accept the API terms of use to get a key")
+        raise ControlError("accept the API terms of use to get a key")
     now = int(time.time()) if now is None else now
     key, secret = secrets.token_hex(16), secrets.token_hex(8)
     db.execute(
@@ -189,10 +189,10 @@ def change(db: sqlite3.Connection, api_key: str, *, by: int | None = None, **fie
     already linked). Returns the key as :func:`get_key` reads it."""
     key = get_key(db, api_key)
     if key is None:
-        raise ModelError("unknown api_key", status=404)
+        raise ControlError("unknown api_key", status=404)
     unknown = set(fields) - _FIELDS
     if unknown:
-        raise ModelError(f"unknown settings {sorted(unknown)}")
+        raise ControlError(f"unknown settings {sorted(unknown)}")
     app_cols: dict[str, Any] = {}
     if "name" in fields:
         app_cols["name"] = _text(fields["name"], "name", _MAX_NAME, required=True)
@@ -223,18 +223,18 @@ def _group(db: sqlite3.Connection, value: Any, by: int | None, current: int | No
     try:
         gid = int(value or 0)
     except (TypeError, ValueError):
-        raise ModelError(f"group {value!r} is not a group id") from None
+        raise ControlError(f"group {value!r} is not a group id") from None
     if gid == 0:
         return None
     if gid == current:
         return gid
     if not db.execute("SELECT 1 FROM grp WHERE group_id = ?", (gid,)).fetchone():
-        raise ModelError(f"group {gid} does not exist", status=404)
+        raise ControlError(f"group {gid} does not exist", status=404)
     if (
         by is not None
         and not db.execute("SELECT 1 FROM grp_members WHERE group_id = ? AND user_id = ?", (gid, by)).fetchone()
     ):
-        raise ModelError("link one of your own groups: join or create the group first", status=403)
+        raise ControlError("link one of your own groups: join or create the group first", status=403)
     return gid
 
 
@@ -242,7 +242,7 @@ def new_secret(db: sqlite3.Connection, api_key: str, now: int | None = None) -> 
     """Replace the key's secret; calls signed with the old one answer 105 from now on."""
     secret = secrets.token_hex(8)
     if db.execute("UPDATE apps SET secret = ? WHERE api_key = ?", (secret, api_key)).rowcount != 1:
-        raise ModelError("unknown api_key", status=404)
+        raise ControlError("unknown api_key", status=404)
     db.execute("INSERT OR IGNORE INTO app_settings (api_key) VALUES (?)", (api_key,))
     now = int(time.time()) if now is None else now
     db.execute("UPDATE app_settings SET secret_at = ? WHERE api_key = ?", (now, api_key))

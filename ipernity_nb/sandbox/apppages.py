@@ -29,11 +29,11 @@ from urllib.parse import quote
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from ..errors import ControlError
 from ..signing import api_sig, same_sig
 from . import appkeys, grants
 from .appstats import DEFAULT_DAYS, read_stats
 from .host import Host
-from .model import ModelError
 from .pages import SECURITY_HEADERS, PageError, error_page, login_redirect, page_response, same_csrf, who
 
 __all__ = ["STATS_METHOD", "AppPages"]
@@ -128,7 +128,7 @@ class AppPages:
                         description=form["description"],
                         terms=request.form.get("terms") == "1",
                     )
-            except ModelError as exc:
+            except ControlError as exc:
                 error, status = f"No key was created: {exc}.", exc.status
             else:
                 return redirect(f"/apps/key/{made['api_key']}?created=1", 303)
@@ -177,7 +177,7 @@ class AppPages:
                             allowed_ips=f.get("allowed_ips", ""),
                             group_id=f.get("group_id", "0"),
                         )
-            except ModelError as exc:
+            except ControlError as exc:
                 error, status = f"Nothing was changed: {exc}.", exc.status
             else:
                 return redirect(f"/apps/key/{api_key}?done={'secret' if action == 'new_secret' else 'settings'}", 303)

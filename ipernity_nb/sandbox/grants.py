@@ -29,7 +29,7 @@ import time
 from typing import Any
 
 from ..catalog import LEVELS, level_allows
-from .model import ModelError
+from ..errors import ControlError
 from .state import PERM_SCOPES, insert_token
 
 __all__ = [
@@ -50,16 +50,16 @@ def parse_perms(perms: Any) -> dict[str, str]:
     if perms is None:
         return {}
     if not isinstance(perms, dict):
-        raise ModelError('perms must be a mapping such as {"doc": "write"}')
+        raise ControlError('perms must be a mapping such as {"doc": "write"}')
     out: dict[str, str] = {}
     for scope, level in perms.items():
         if scope not in PERM_SCOPES:
-            raise ModelError(
+            raise ControlError(
                 f"unknown permission scope {scope!r}: use one of {', '.join(PERM_SCOPES)}, e.g. {{'doc': 'write'}}"
             )
         allowed = ("none", "read", "write") if scope == "profile" else LEVELS
         if level not in allowed:
-            raise ModelError(f"permission {scope}={level!r} is not a level: use one of {', '.join(allowed)}")
+            raise ControlError(f"permission {scope}={level!r} is not a level: use one of {', '.join(allowed)}")
         out[scope] = level
     return out
 
@@ -68,7 +68,7 @@ def user_by_name(db: sqlite3.Connection, username: str) -> sqlite3.Row:
     """The member named ``username`` (404 otherwise)."""
     row = db.execute("SELECT * FROM users WHERE username = ?", (username or "",)).fetchone()
     if row is None:
-        raise ModelError(
+        raise ControlError(
             f"no user named {username!r} on this sandbox: the demo users are alice, bob, carol and dave; "
             "create a member first (Sandbox.create_user, or the teacher's --students)",
             status=404,
@@ -103,11 +103,11 @@ def approve_frob(db: sqlite3.Connection, frob: str, username: str, perms: Any, n
     user = user_by_name(db, username)
     row = db.execute("SELECT * FROM frobs WHERE frob = ?", (frob,)).fetchone()
     if row is None:
-        raise ModelError("unknown frob: call auth.getFrob first", status=404)
+        raise ControlError("unknown frob: call auth.getFrob first", status=404)
     if row["status"] != "pending":
-        raise ModelError(f"the frob is already {row['status']}", status=409)
+        raise ControlError(f"the frob is already {row['status']}", status=409)
     if row["expires_at"] <= now:
-        raise ModelError("the frob has expired: call auth.getFrob again", status=409)
+        raise ControlError("the frob has expired: call auth.getFrob again", status=409)
     db.execute(
         "UPDATE frobs SET status = 'approved', user_id = ?, perms = ? WHERE frob = ?",
         (user["user_id"], json.dumps(granted), frob),
@@ -120,7 +120,7 @@ def issue_token(db: sqlite3.Connection, api_key: str, username: str, perms: Any)
     """Create a token directly (tests and tutorials); same shape as auth.getToken's."""
     granted = parse_perms(perms)
     if not db.execute("SELECT 1 FROM apps WHERE api_key = ?", (api_key or "",)).fetchone():
-        raise ModelError("unknown api_key on this sandbox: register the app first (Sandbox.create_app)", status=404)
+        raise ControlError("unknown api_key on this sandbox: register the app first (Sandbox.create_app)", status=404)
     user = user_by_name(db, username)
     return insert_token(db, api_key, user["user_id"], granted)
 

@@ -1,12 +1,15 @@
-"""The sandbox's model layer, shared parts: the error every domain operation raises, and housekeeping.
+"""The sandbox's model layer, shared parts: housekeeping (and the rule for errors).
 
 Domain operations (grants and tokens in :mod:`.grants`, application keys in :mod:`.appkeys`,
 statistics in :mod:`.appstats`) take a database connection and plain values; they know
 nothing about HTTP. The API handlers, the site pages and the control plane call them alike
-and turn a :class:`ModelError` into their own answer (a JSON error, an HTML error page).
+and turn the :class:`~ipernity_nb.errors.ControlError` they raise (the package's one error
+tree; ``status`` is the HTTP status to answer) into their own answer (a JSON error, an HTML
+error page).
 
 Example:
-    >>> err = ModelError("unknown api_key", status=404)
+    >>> from ipernity_nb.errors import ControlError
+    >>> err = ControlError("unknown api_key", status=404)
     >>> str(err), err.status
     ('unknown api_key', 404)
 """
@@ -15,14 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..errors import ControlError
-
-__all__ = ["ModelError", "purge_expired"]
-
-
-#: Domain operations raise the package's own :class:`~ipernity_nb.errors.ControlError` (one error
-#: tree): ``status`` is the HTTP status a page or endpoint answers.
-ModelError = ControlError
+__all__ = ["purge_expired"]
 
 
 def purge_expired(db: sqlite3.Connection, now: int, *, session_ttl: int, frob_ttl: int, oauth_skew: int) -> int:
