@@ -33,10 +33,6 @@ TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".json", ".toml", ".yml", ".yaml", ".cf
 
 # The core request and paging modules are being rewritten on another branch, which drops their
 # remaining tracker numbers; once that lands this set is empty.
-REWRITTEN_ELSEWHERE = {
-    "ipernity_nb/client.py",
-    "ipernity_nb/harvest.py",
-}
 
 TRACKER = re.compile(r"\bissues?\s*#?\d+", re.I)
 # Other ipernity applications and API kits (by name, repository or author); "Lightroom" alone is
@@ -129,8 +125,6 @@ def test_no_tracker_numbers_in_user_facing_files():
     bad = []
     for path in _user_facing_files():
         rel = path.relative_to(ROOT).as_posix()
-        if rel in REWRITTEN_ELSEWHERE:
-            continue
         bad += [f"{rel}: {m.group(0)!r}" for m in TRACKER.finditer(_text(path))]
     assert not bad, "\n".join(bad)
 
@@ -173,14 +167,11 @@ def _rendered_surfaces() -> dict[str, str]:
     """What users actually see at run time, rendered as text."""
     surfaces: dict[str, str] = {}
     for name in _public_modules()[1:]:  # the package's own page repeats its members, rendered one by one below
-        if f"{name.replace('.', '/')}.py" in REWRITTEN_ELSEWHERE:
-            continue
         surfaces[f"help({name})"] = pydoc.render_doc(importlib.import_module(name), renderer=pydoc.plaintext)
-    skipped = {m.removesuffix(".py").replace("/", ".") for m in REWRITTEN_ELSEWHERE}
     surfaces["ipernity_nb's docstring"] = ipernity_nb.__doc__ or ""
     for name in ipernity_nb.__all__:
         obj = getattr(ipernity_nb, name)
-        if name != "__version__" and getattr(obj, "__module__", "") not in skipped:
+        if name != "__version__":
             surfaces[f"help(ipn.{name})"] = pydoc.render_doc(obj, renderer=pydoc.plaintext)
     for m in catalog.methods().values():
         surfaces[f"MethodForm info of {m.name}"] = method_info_html(m, has_token=False, rights=None) + " ".join(
