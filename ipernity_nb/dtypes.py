@@ -12,7 +12,8 @@ numbers (:func:`ipernity_nb.codes.label` gives their words); small vocabularies 
 its rule (e.g. a flag holding ``"2"``) falls back to ``Int64`` or ``string`` rather than losing
 data. Frames of up to :data:`SMALL` rows are typed value by value in Python
 (:mod:`ipernity_nb.smalltypes`: no per-column pandas parsing, so a one-page answer costs about
-as much as its HTTP call), bigger ones column by column in pandas; both give the same frame.
+as much as its HTTP call), bigger ones column by column in pyarrow compute
+(:mod:`ipernity_nb.arrowtypes`) for the API's usual forms, else in pandas; all give the same frame.
 ``ipernity_nb.frames`` re-exports :data:`RULES` and :func:`classify`.
 
 Example:
@@ -28,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from .smalltypes import convert
+from . import arrowtypes, smalltypes
 
 __all__ = ["RULES", "SMALL", "classify", "typed_columns", "typed_frame"]
 
@@ -119,9 +120,13 @@ def _to_string(s: pd.Series) -> pd.Series:
     return text.mask((text == "").fillna(False))  # "" is the API's "none" for text (alias, description)
 
 
+#: Integers past this are not ids or counts; they stay text rather than lose digits or fail.
+_INT_BOUND = 2.0**63
+
+
 def _to_int(s: pd.Series) -> pd.Series:
     n = _numbers(s)
-    if n is None:
+    if n is None or n.abs().max() >= _INT_BOUND:
         return _to_string(s)
     if ((n.dropna() % 1) != 0).any():
         return n.astype("Float64")
@@ -135,7 +140,7 @@ def _to_id(s: pd.Series) -> pd.Series:
 
 def _to_code(s: pd.Series) -> pd.Series:
     n = _numbers(s)
-    if n is None or ((n.dropna() % 1) != 0).any():
+    if n is None or ((n.dropna() % 1) != 0).any() or n.abs().max() >= _INT_BOUND:
         return _to_category(s)  # text levels (auth's "read"/"write")
     return n.astype("Int64")
 
@@ -158,7 +163,10 @@ _NEVER = ("", "0000-00-00 00:00:00", "0000-00-00")
 def _to_time(s: pd.Series) -> pd.Series:
     n = _numbers(s)
     if n is not None:  # Unix seconds, 0 = never (docs/protocol.md §2.3)
-        return pd.to_datetime(n.where(n != 0), unit="s", utc=True).astype("datetime64[ns, UTC]")
+        try:
+            return pd.to_datetime(n.where(n != 0), unit="s", utc=True).astype("datetime64[ns, UTC]")
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):  # past year 2262: kept as text
+            return _to_string(s)
     text = s.astype("string")
     text = text.mask(text.isin(_NEVER))
     out = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce", utc=True)  # the API's form, fast
@@ -199,7 +207,8 @@ def typed_columns(cols: Mapping[str, list], n: int) -> pd.DataFrame:
     """Columns of raw values (dotted names, as :class:`ipernity_nb.frames.Columns` holds them) -> typed frame.
 
     List and dict columns are kept as Python objects. Up to :data:`SMALL` rows, values are typed
-    in plain Python (:func:`ipernity_nb.smalltypes.convert`); above, column by column in pandas.
+    in plain Python (:func:`ipernity_nb.smalltypes.convert`); above, in pyarrow compute
+    (:func:`ipernity_nb.arrowtypes.convert`), and in pandas for the forms that one leaves.
 
     Example:
         >>> typed_columns({"doc_id": ["7", "0"], "license": ["9", "11"]}, 2).dtypes.astype(str).tolist()
@@ -211,7 +220,7 @@ def typed_columns(cols: Mapping[str, list], n: int) -> pd.DataFrame:
         if _holds_containers(values):
             out[col.replace(".", "_")] = pd.Series(values, dtype=object, index=pd.RangeIndex(n))
             continue
-        typed = convert(kind, values) if n <= SMALL else None
+        typed = smalltypes.convert(kind, values) if n <= SMALL else arrowtypes.convert(kind, values)
         if typed is None:
             typed = _CONVERT[kind](pd.Series(values, index=pd.RangeIndex(n)))  # inferred: str columns cast fast
         out[col.replace(".", "_")] = typed

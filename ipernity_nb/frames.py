@@ -120,6 +120,46 @@ class Columns:
 
     def add(self, records: list[dict]) -> None:
         """Append the rows of one page."""
+        if not (records and self._add_alike(records)):
+            self._add_each(records)
+
+    def _add_alike(self, records: list[dict]) -> bool:
+        """A page whose records all have the first one's fields, one level of blocks at most
+        (every list answer of the API): column by column, a comprehension each, about 3x
+        faster than value by value. ``False`` (nothing added) for any other page."""
+        first = records[0]
+        keys = first.keys()
+        if not all(r.keys() == keys for r in records):
+            return False
+        scalars = [k for k, v in first.items() if type(v) is not dict]
+        blocks = [k for k, v in first.items() if type(v) is dict]
+        for b in blocks:
+            inner = first[b].keys()
+            if not all(type(r[b]) is dict and r[b].keys() == inner for r in records):
+                return False
+            if dict in set(map(type, first[b].values())):
+                return False  # blocks within blocks: value by value
+        out: list[tuple[str, list]] = [(k, [r[k] for r in records]) for k in scalars]
+        if any(dict in set(map(type, values)) for _, values in out):
+            return False
+        for b in blocks:
+            for k in first[b]:
+                values = [r[b][k] for r in records]
+                if dict in set(map(type, values)):
+                    return False
+                out.append((f"{b}.{k}", values))
+        row = self.n
+        for key, values in out:
+            col = self.cols.get(key)
+            if col is None:
+                col = self.cols[key] = [_NAN] * row
+            elif len(col) < row:
+                col.extend([_NAN] * (row - len(col)))
+            col.extend(values)
+        self.n = row + len(records)
+        return True
+
+    def _add_each(self, records: list[dict]) -> None:
         row = self.n
         for rec in records:
             for k, v in rec.items():

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["convert"]
+__all__ = ["category_dtype", "convert"]
 
 _NEVER = ("0000-00-00 00:00:00", "0000-00-00")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -116,8 +116,11 @@ def _to_string(values: Sequence[Any]) -> Any:
 
 
 @lru_cache(maxsize=1024)
-def _category_dtype(cats: tuple[str, ...]) -> pd.CategoricalDtype:
-    # built once per vocabulary (the dtype is the costly part); "string" categories, as astype gives
+def category_dtype(cats: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The category dtype of sorted ``cats``: "string" categories, as ``astype("category")`` gives.
+
+    Built once per vocabulary (the dtype is the costly part of a small column).
+    """
     return pd.CategoricalDtype(pd.Index(list(cats), dtype="string"))
 
 
@@ -126,7 +129,7 @@ def _to_category(values: Sequence[Any]) -> Any:
     cats = tuple(sorted({t for t in text if t is not None}))
     index = {c: i for i, c in enumerate(cats)}
     codes = np.fromiter((-1 if t is None else index[t] for t in text), np.int64, len(text))
-    return pd.Categorical.from_codes(codes, dtype=_category_dtype(cats), validate=False)
+    return pd.Categorical.from_codes(codes, dtype=category_dtype(cats), validate=False)
 
 
 def _to_code(values: Sequence[Any]) -> Any:

@@ -105,3 +105,50 @@ def test_non_api_bodies_raise_server_error_naming_status(fmt, body, status, what
 def test_unknown_format_rejected():
     with pytest.raises(ValueError, match="unsupported format"):
         parse("{}", "php")
+
+
+def _exact(body: bytes) -> dict:
+    """The standard-library parse alone (the fast path switched off)."""
+    from ipernity_nb import envelope
+
+    saved = envelope._fast_json
+    envelope._fast_json = lambda body: None
+    try:
+        return parse(body, "json", "doc.search")
+    finally:
+        envelope._fast_json = saved
+
+
+FAST_CASES = {
+    "brackets in text": '{"api": {"status": "ok"}, "doc": {"title": "[[[{{{ ]]", "n": 1}}',
+    "escaped quote": '{"api": {"status": "ok"}, "doc": {"title": "say \\"[[[\\" ok", "n": [1, 2.5]}}',
+    "escaped backslash": '{"api": {"status": "ok"}, "doc": {"title": "C:\\\\", "x": "]"}}',
+    "unicode": '{"api": {"status": "ok"}, "doc": {"title": "\\u00e9t\\u00e9 😀", "big": 123456789012345678901}}',
+    "64 levels": '{"api": {"status": "ok"}, "a": ' + "[" * 62 + "1" + "]" * 62 + "}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAST_CASES))
+def test_fast_json_path_gives_the_exact_payload(name):
+    body = FAST_CASES[name].encode()
+    assert parse(body, "json", "doc.search") == _exact(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"api": {"status": "ok"}, "a": ' + "[" * 64 + "1" + "]" * 64 + "}",  # 65 levels
+        '{"api": {"status": "ok"}, "t": "\\"", "a": ' + "[" * 64 + "1" + "]" * 64 + "}",  # same, exact path
+        '{"api": {"status": "ok"}, "t": "]]]]]]]]]]", "a": ' + "[" * 64 + "1" + "]" * 64 + "}",
+    ],
+)
+def test_depth_limit_holds_on_both_paths(body):
+    with pytest.raises(ServerError, match="nested deeper than 64 levels"):
+        parse(body.encode(), "json", "doc.search")
+
+
+def test_depth_of_counts_only_brackets_outside_strings():
+    from ipernity_nb.envelope import _depth_of
+
+    assert _depth_of(b'{"a": "[[[[", "b": [{"c": "}}"}]}') == 3
+    assert _depth_of(b'{"a": "\\"[["}') is None  # an escaped quote: the exact walk decides

@@ -1,7 +1,7 @@
 """Frames an analyst can trust: numbers as numbers, <NA> for "none", one vocabulary, parents, concat.
 
 Typed answers come from the shared payload fixtures and from the sandbox over loopback; the
-small-frame fast path is checked against the vectorised one on every one of them.
+small-frame and pyarrow fast paths are checked against pandas' converters on every one of them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ import pandas as pd
 import pytest
 from envelope_payloads import PAIRS, payload_of
 
-from ipernity_nb import IncompleteResultWarning, ParameterError, concat_frames, connect, label, to_frame, unnest
+from ipernity_nb import (
+    IncompleteResultWarning,
+    ParameterError,
+    arrowtypes,
+    concat_frames,
+    connect,
+    label,
+    to_frame,
+    unnest,
+)
 from ipernity_nb import dtypes as dtypes_module
 
 
@@ -48,9 +57,12 @@ def test_small_and_vectorised_typing_agree_on_every_answer(answers, monkeypatch)
     payloads += [(m, payload_of(__import__("json").loads(j))) for m, (j, _) in PAIRS.items()]
     fast = [to_frame(m, p) for m, p in payloads]
     monkeypatch.setattr(dtypes_module, "SMALL", 0)
-    slow = [to_frame(m, p) for m, p in payloads]
-    for (m, _), a, b in zip(payloads, fast, slow, strict=True):
-        pd.testing.assert_frame_equal(a, b, obj=m)
+    arrow = [to_frame(m, p) for m, p in payloads]  # the harvest path: pyarrow compute, pandas for the rest
+    monkeypatch.setattr(arrowtypes, "convert", lambda kind, values: None)
+    slow = [to_frame(m, p) for m, p in payloads]  # pandas alone
+    for (m, _), a, b, c in zip(payloads, fast, arrow, slow, strict=True):
+        pd.testing.assert_frame_equal(a, c, obj=f"{m} small")
+        pd.testing.assert_frame_equal(b, c, obj=f"{m} arrow")
 
 
 def test_numeric_codes_sort_and_group_as_numbers_with_labels(answers):
