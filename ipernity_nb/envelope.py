@@ -27,7 +27,6 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
-import numpy as np
 import orjson
 from defusedxml import DefusedXmlException
 
@@ -126,46 +125,58 @@ def _check_status(api: Any, method: str | None, status: int | None, retry_after:
     raise error_for(code, message, method=method, retry_after=retry_after)
 
 
-#: Bracket bytes -> depth change, for :func:`_depth_of`.
-_DELTA = np.zeros(256, np.int8)
-_DELTA[list(b"{[")] = 1
-_DELTA[list(b"}]")] = -1
+#: JSON bytes other than brackets and quotes (deleted by :func:`_depth_of`).
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'{}[]"')
+#: Digits to ``0``, every other byte to a space (:func:`_has_long_digit_run`).
+_DIGIT_RUNS = bytes.maketrans(bytes(range(256)), bytes(48 if 48 <= b <= 57 else 32 for b in range(256)))
 
 
 def _depth_of(body: bytes) -> int | None:
-    """The deepest bracket nesting of a JSON text, in numpy (a tenth of walking the parsed
-    answer): a bracket counts when an even number of quotes precede it. ``None`` when a string
-    holds an escaped quote, which would make that count wrong."""
+    """The deepest bracket nesting of a well-formed JSON text, or ``None`` when a string holds
+    a bracket or an escaped quote (then only walking the parsed answer tells).
+
+    Bytes methods only: they keep the GIL, where numpy would release and re-take it in every
+    call and wait up to a switch interval for it while other harvest threads run.
+    """
     if b'\\"' in body:
         return None
-    raw = np.frombuffer(body, np.uint8)
-    quotes = np.flatnonzero(raw == 34)  # '"'
-    brackets = np.flatnonzero((raw == 123) | (raw == 125) | (raw == 91) | (raw == 93))  # {}[]
-    outside = brackets[(np.searchsorted(quotes, brackets) & 1) == 0]
-    return int(np.cumsum(_DELTA[raw[outside]], dtype=np.int64).max(initial=0))
+    marks = body.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # strings without brackets vanish
+    if b'"' in marks:
+        return None
+    depth = 0
+    while marks:
+        shorter = marks.replace(b"{}", b"").replace(b"[]", b"")  # innermost pairs: one level a pass
+        if len(shorter) == len(marks) or depth > MAX_DEPTH:
+            break
+        marks, depth = shorter, depth + 1
+    return depth
 
 
 def _has_long_digit_run(body: bytes) -> bool:
     """Whether 20 digits or more stand in a row (an integer orjson would read as a float)."""
-    digit = (np.frombuffer(body, np.uint8) - 48) < 10
-    edges = np.flatnonzero(np.diff(digit, prepend=False, append=False))
-    return bool(((edges[1::2] - edges[::2]) >= 20).any())
+    return b"0" * 20 in body.translate(_DIGIT_RUNS)
 
 
 def _fast_json(body: bytes | str) -> Any:
     """orjson for a well-formed, bounded body (about 2x the standard parser with its checks, on
-    a 100-doc page); ``None`` sends anything doubtful to the exact standard-library path: an
-    escaped quote or a run of 20 digits in the text, nesting past :data:`MAX_DEPTH`, or
-    anything orjson refuses (it refuses NaN, Infinity and ``1e400`` itself).
+    a 100-doc page); ``None`` sends anything doubtful to the exact standard-library path: a
+    run of 20 digits in the text, nesting past :data:`MAX_DEPTH`, or anything orjson refuses
+    (it refuses NaN, Infinity and ``1e400`` itself). Nesting is read from the bytes, or, when
+    strings hold brackets, by walking the parsed answer.
     """
     raw = body.encode() if isinstance(body, str) else body
-    depth = _depth_of(raw)
-    if depth is None or depth > MAX_DEPTH or _has_long_digit_run(raw):
+    if _has_long_digit_run(raw):
         return None
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)  # its own limit (1024 levels) keeps it from recursing deeper
     except orjson.JSONDecodeError:
         return None  # the exact path names what is wrong (cut, HTML, absurd number…)
+    depth = _depth_of(raw)
+    if depth is None:
+        _check_depth(data)
+    elif depth > MAX_DEPTH:
+        raise _TooDeep(f"nested deeper than {MAX_DEPTH} levels")
+    return data
 
 
 def _parse_json(body: bytes | str, method: str | None, status: int | None, retry_after: float | None) -> dict:

@@ -29,12 +29,13 @@ __all__ = [
     "plan_per_page",
 ]
 
-#: Pages fetched at once by a multi-page walk (one pooled session). 6 is what a browser opens
-#: per host, so a harvest asks no more of the real service than one visitor's page load; it fits
-#: requests' default pool (10 per host) and the client's throttle still spaces the calls. Measured
-#: (``python -m benchmarks``, 10k docs = 100 pages, 50 ms latency): 1.83 s with 4 workers, 1.38 s
-#: with 6, 1.17 s with 8 (naive loop 5.94 s); with no latency the sandbox CPU is the floor (~0.6 s).
-DEFAULT_WORKERS = 6
+#: Pages fetched at once by a multi-page walk (one pooled session). 8 takes a capped search (30
+#: pages) in page 1 plus 4 rounds instead of 5 with 6 workers; it fits requests' default pool (10
+#: per host), and the client's throttle and its backoff on quota errors (112, 113) keep the live
+#: service's limits. Against a server within reach of the same cores, the engine keeps 2 in flight
+#: instead (harvest.NEAR_SECONDS). Measured by ``python -m benchmarks.bench_floor`` (3,000 docs,
+#: 50 ms latency; docs/client-core.md, "Measuring"): about 0.39 s with 6 workers, 0.32 s with 8.
+DEFAULT_WORKERS = 8
 
 #: Methods whose results stop at a fixed number of items (docs/protocol.md §2.4).
 RESULT_CAPS = {"doc.search": 3000, "post.search": 3000}

@@ -147,8 +147,9 @@ def test_depth_limit_holds_on_both_paths(body):
         parse(body.encode(), "json", "doc.search")
 
 
-def test_depth_of_counts_only_brackets_outside_strings():
+def test_depth_of_reads_brackets_or_steps_aside():
     from ipernity_nb.envelope import _depth_of
 
-    assert _depth_of(b'{"a": "[[[[", "b": [{"c": "}}"}]}') == 3
-    assert _depth_of(b'{"a": "\\"[["}') is None  # an escaped quote: the exact walk decides
+    assert _depth_of(b'{"a": "x", "b": [{"c": "y"}, []], "d": {}}') == 3
+    assert _depth_of(b'{"a": "[[[[", "b": [{"c": "}}"}]}') is None  # brackets in text: the walk decides
+    assert _depth_of(b'{"a": "\\"x"}') is None  # an escaped quote: the walk decides

@@ -136,3 +136,34 @@ def test_typed_chunks_stack_to_the_same_frame(client, monkeypatch, split):
     assert len(whole) > 2000 and whole.attrs["total"] == len(whole)
     pd.testing.assert_frame_equal(chunked, whole, check_categorical=True)
     assert chunked.attrs == whole.attrs
+
+
+@pytest.mark.parametrize(("first_page_seconds", "most"), [(0.001, 2), (1.0, 4)])
+def test_pages_in_flight_follow_how_near_the_server_is(first_page_seconds, most):
+    """A first page back within NEAR_SECONDS (the engine's clock, injected here) means a server on
+    these cores: two pages in flight; a farther one gets every worker (4 here, held together)."""
+    from ipernity_nb.harvest import NEAR_IN_FLIGHT, NEAR_SECONDS, iter_windows
+
+    assert (first_page_seconds < NEAR_SECONDS) == (most == NEAR_IN_FLIGHT)
+    ticks = iter([0.0, first_page_seconds])
+    lock = threading.Lock()
+    active, peak = [0], [0]
+    together = threading.Barrier(most, timeout=10)  # pages 2..most+1 must all be in flight at once
+
+    def fetch(method, params, page):
+        if page > 1:
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            if page <= most + 1:
+                together.wait()
+            threading.Event().wait(0.005)  # overlap: a third page, were it sent, would be counted
+            with lock:
+                active[0] -= 1
+        docs = [{"doc_id": str(page * 1000 + i)} for i in range(10)]
+        return {"docs": {"page": str(page), "pages": "12", "per_page": "10", "total": "120", "doc": docs}}
+
+    clock = lambda: next(ticks, first_page_seconds)  # noqa: E731
+    got = [p for _, p, _ in iter_windows(fetch, "doc.search", [{"per_page": 10}], workers=4, clock=clock)]
+    assert got == list(range(1, 13))
+    assert peak[0] == most
