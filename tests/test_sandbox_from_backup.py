@@ -122,7 +122,12 @@ def test_cli_loads_an_archive(archive, tmp_path):
         assert int(alice.call("doc.getList", user_id=284001)["docs"]["total"]) == len(list(archive.glob("docs/*.json")))
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a sandbox behind
+            proc.communicate()
+            raise
     assert "loaded:" in out and "member 'alice'" in out
 
 

@@ -122,6 +122,28 @@ def test_cli_prints_credentials_and_serves():
     assert proc.returncode == 0
 
 
+def test_cli_stops_on_sigint_even_when_started_with_it_ignored(tmp_path):
+    """A background job of a script inherits SIGINT ignored; the sandbox must still stop on it."""
+    port_file = tmp_path / "port"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ipernity_nb.sandbox", "--port", "0", "--seed", "empty", "--port-file", str(port_file)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not port_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_cli_coverage_lists_every_method():
     from ipernity_nb import catalog
 

@@ -138,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)  # a service manager or `kill`: stop as cleanly as Ctrl-C
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A background job of a non-interactive shell (`... &` in a script or CI step) starts with
+        # SIGINT ignored, and Python then leaves it so: the sandbox would outlive the Ctrl-C or
+        # SIGINT its banner and its callers count on to stop it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         sb = _sandbox(args, faults, quota, limits)
     except ValueError as exc:
