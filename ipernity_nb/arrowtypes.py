@@ -26,22 +26,45 @@ import pyarrow.compute as pc
 
 from .smalltypes import category_dtype
 
-__all__ = ["convert"]
+__all__ = ["convert", "joined", "prepare"]
 
 _NEVER = pa.array(["0000-00-00 00:00:00", "0000-00-00"])
 #: Unix seconds beyond this would overflow nanoseconds; the pandas converter reports them.
 _MAX_SECONDS = 9_000_000_000
 
 
-def _column(values: Sequence[Any]) -> pa.Array | None:
-    """The values as one arrow array of text or integers, ``""`` and NaN as nulls; else ``None``."""
+def prepare(values: Sequence[Any]) -> pa.Array | None:
+    """The values as one arrow array of text or integers, NaN as nulls (all-missing values give
+    a null array); ``None`` for anything else. A harvest prepares its columns a stretch of rows
+    at a time while pages arrive (:meth:`ipernity_nb.frames.Columns.compact`).
+
+    Only the conversion from Python objects happens here: it keeps the interpreter lock, where
+    a compute function lets go of it and then waits up to a thread switch interval to take it
+    back while the harvest's threads run (docs/client-core.md, "Where the time goes").
+    """
     try:
         arr = pa.array(values, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return None  # mixed text and numbers, or an integer past 64 bits
+    ok = pa.types.is_string(arr.type) or pa.types.is_int64(arr.type) or pa.types.is_null(arr.type)
+    return arr if ok else None
+
+
+def _blanks_to_null(arr: pa.Array) -> pa.Array:
+    """``""`` is the API's "none" for text as for numbers."""
     if pa.types.is_string(arr.type):
         return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-    return arr if pa.types.is_int64(arr.type) else None
+    return arr
+
+
+def joined(parts: Sequence[pa.Array]) -> pa.Array | None:
+    """Prepared stretches of one column as one array (what :func:`prepare` gives for all of its
+    values), or ``None`` when they hold both text and integers."""
+    kinds = {p.type for p in parts if not pa.types.is_null(p.type)}
+    if len(kinds) > 1:
+        return None
+    kind = kinds.pop() if kinds else pa.null()
+    return pa.concat_arrays([p if p.type == kind else pa.nulls(len(p), kind) for p in parts])
 
 
 def _ints(arr: pa.Array) -> pa.Array | None:
@@ -138,7 +161,12 @@ _CONVERT = {
 }
 
 
-def convert(kind: str, values: Sequence[Any]) -> Any:
-    """``values`` as the pandas array of ``kind``, or ``None`` to use the pandas converter."""
-    arr = _column(values)
-    return None if arr is None else _CONVERT[kind](arr)
+def convert(kind: str, values: Sequence[Any], prepared: pa.Array | None = None) -> Any:
+    """``values`` as the pandas array of ``kind``, or ``None`` to use the pandas converter.
+
+    ``prepared`` is :func:`prepare` of ``values`` when already made (a harvest's columns).
+    """
+    arr = prepare(values) if prepared is None else prepared
+    if arr is None or pa.types.is_null(arr.type):
+        return None  # an all-missing column: the pandas converter gives its dtype
+    return _CONVERT[kind](_blanks_to_null(arr))

@@ -203,12 +203,13 @@ def _holds_containers(values: pd.Series | list) -> bool:
     return False
 
 
-def typed_columns(cols: Mapping[str, list], n: int) -> pd.DataFrame:
+def typed_columns(cols: Mapping[str, list], n: int, *, prepared: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Columns of raw values (dotted names, as :class:`ipernity_nb.frames.Columns` holds them) -> typed frame.
 
     List and dict columns are kept as Python objects. Up to :data:`SMALL` rows, values are typed
     in plain Python (:func:`ipernity_nb.smalltypes.convert`); above, in pyarrow compute
     (:func:`ipernity_nb.arrowtypes.convert`), and in pandas for the forms that one leaves.
+    ``prepared`` maps columns to their :func:`ipernity_nb.arrowtypes.prepare` arrays, when made.
 
     Example:
         >>> typed_columns({"doc_id": ["7", "0"], "license": ["9", "11"]}, 2).dtypes.astype(str).tolist()
@@ -220,7 +221,10 @@ def typed_columns(cols: Mapping[str, list], n: int) -> pd.DataFrame:
         if _holds_containers(values):
             out[col.replace(".", "_")] = pd.Series(values, dtype=object, index=pd.RangeIndex(n))
             continue
-        typed = smalltypes.convert(kind, values) if n <= SMALL else arrowtypes.convert(kind, values)
+        if n <= SMALL:
+            typed = smalltypes.convert(kind, values)
+        else:
+            typed = arrowtypes.convert(kind, values, (prepared or {}).get(col))
         if typed is None:
             typed = _CONVERT[kind](pd.Series(values, index=pd.RangeIndex(n)))  # inferred: str columns cast fast
         out[col.replace(".", "_")] = typed

@@ -29,7 +29,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
+from . import arrowtypes
 from .dtypes import RULES, classify, typed_columns
 from .errors import ParameterError, redact
 from .rows import PAGE_KEYS, Located, expected_columns, locate, parent_column, rows_path
@@ -99,6 +101,43 @@ class Columns:
     def __init__(self) -> None:
         self.cols: dict[str, list] = {}
         self.n = 0
+        self.prepared: dict[str, list] = {}  # column -> arrow stretches of rows [0, self.done)
+        self.done = 0
+        self.unprepared: set[str] = set()  # columns pyarrow cannot hold as text or integers
+
+    def compact(self) -> None:
+        """Make the rows added since the last call arrow arrays, column by column
+        (:func:`ipernity_nb.arrowtypes.prepare`): a harvest does it while it waits for pages,
+        so typing after the last page only casts them (docs/client-core.md, "Where the time goes")."""
+        start, end = self.done, self.n
+        if end <= start:
+            return
+        for key, col in self.cols.items():
+            if key in self.unprepared:
+                continue
+            if len(col) < end:
+                col.extend([_NAN] * (end - len(col)))
+            parts = self.prepared.setdefault(key, [])
+            covered = sum(len(p) for p in parts)
+            if covered < start:  # a column first seen in this stretch: missing before it
+                parts.append(pa.nulls(start - covered))
+            part = arrowtypes.prepare(col[start:end])
+            if part is None:
+                self.unprepared.add(key)
+                del self.prepared[key]
+            else:
+                parts.append(part)
+        self.done = end
+
+    def arrays(self) -> dict[str, pa.Array]:
+        """Every column prepared for all rows (compacting the last ones), keyed by column."""
+        self.compact()
+        out = {}
+        for key, parts in self.prepared.items():
+            joined = arrowtypes.joined(parts)
+            if joined is not None:
+                out[key] = joined
+        return out
 
     def __len__(self) -> int:
         return self.n
@@ -205,6 +244,7 @@ def frame_from_columns(
         ['Int64', 'category']
     """
     n = len(cols)
+    arrays = cols.arrays() if cols.done else {}  # prepared by a harvest as its pages came
     raw = cols.padded() if n else {c: [] for c in expected_columns(method)}
     named = _vocabulary(method, raw)
     parents = (info or {}).get("parents") or {}
@@ -212,7 +252,9 @@ def frame_from_columns(
         col = parent_column(method, name)
         if col is not None and col not in named:
             named = {col: [value] * n, **named}
-    return _with_attrs(typed_columns(named, n), method, info, params)
+    by_list = {id(raw[k]): a for k, a in arrays.items()}  # renamed columns keep their list; merged ones do not
+    prepared = {name: by_list[id(v)] for name, v in named.items() if id(v) in by_list}
+    return _with_attrs(typed_columns(named, n, prepared=prepared), method, info, params)
 
 
 def _vocabulary(method: str, raw: dict[str, list]) -> dict[str, list]:

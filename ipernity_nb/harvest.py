@@ -247,6 +247,10 @@ class _CountOnly(Exception):
 #: large; a harvest under it is typed once, at the end (measured by benchmarks/bench_floor.py --memory).
 CHUNK_ROWS = 5_000
 
+#: Rows made arrow arrays at a time while a harvest waits for its pages (Columns.compact):
+#: fewer calls cost more per row, more leave more to do after the last page.
+PREPARE_ROWS = 500
+
 #: Told after each page of a harvest: (pages done, pages expected or None when unknown).
 OnPage = Callable[[int, int | None], Any]
 
@@ -339,6 +343,8 @@ def frame_pages(
             last = loc
             if loc.records:
                 cols.add(loc.records)
+                if len(cols) - cols.done >= PREPARE_ROWS:  # while the next pages are on their way
+                    cols.compact()
                 if len(cols) >= CHUNK_ROWS:
                     chunks.append(frame_from_columns(method, cols))
                     cols = Columns()

@@ -45,7 +45,7 @@ COLUMNS = {
 
 def _pandas_only(monkeypatch: pytest.MonkeyPatch, cols: dict, n: int) -> pd.DataFrame:
     with monkeypatch.context() as m:
-        m.setattr(arrowtypes, "convert", lambda kind, values: None)
+        m.setattr(arrowtypes, "convert", lambda kind, values, prepared=None: None)
         return typed_columns(cols, n)
 
 
@@ -60,3 +60,44 @@ def test_arrow_path_matches_pandas_or_steps_aside(name, monkeypatch):
     want = _pandas_only(monkeypatch, {name: values}, len(values))
     got = typed_columns({name: values}, len(values))
     pd.testing.assert_frame_equal(got, want, obj=name)
+
+
+def _pages(name: str, values: list, size: int = 100) -> list[list[dict]]:
+    """Records with the field ``name`` (dotted: in blocks) from ``values``, missing from the
+    first 150 rows, in pages."""
+    records: list[dict] = [{"doc_id": str(i + 1)} for i in range(150)]
+    *blocks, leaf = name.split(".")
+    for i, v in enumerate(values):
+        rec: dict = {"doc_id": str(i + 151)}
+        node = rec
+        for b in blocks:  # "dates.posted_at" -> {"dates": {"posted_at": v}}
+            node = node.setdefault(b, {})
+        node[leaf] = v
+        records.append(rec)
+    return [records[i : i + size] for i in range(0, len(records), size)]
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+@pytest.mark.parametrize("every", [1, 3])
+def test_columns_prepared_while_pages_arrive_type_the_same(name, every):
+    """A harvest makes arrow arrays of its rows a stretch at a time (Columns.compact); the frame
+    is the one typing the whole lists at the end gives, whatever the stretches hold."""
+    from ipernity_nb.frames import Columns, frame_from_columns
+
+    values = COLUMNS[name][0] * 200
+    if name == "title":  # a stretch of text after stretches of numbers: the lists decide
+        values = list(range(300)) + ["x"] * 300
+    whole, stretched = Columns(), Columns()
+    for i, page in enumerate(_pages(name, values)):
+        whole.add(page)
+        stretched.add(page)
+        if i % every == 0:
+            stretched.compact()
+    assert stretched.done > 0
+    if name == "title":
+        assert name not in stretched.arrays()  # text after numbers: typed from the lists
+    elif COLUMNS[name][1]:
+        assert name in stretched.arrays()  # the usual forms are typed from the arrays
+    pd.testing.assert_frame_equal(
+        frame_from_columns("doc.search", stretched), frame_from_columns("doc.search", whole), obj=name
+    )

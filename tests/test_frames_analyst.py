@@ -58,7 +58,7 @@ def test_small_and_vectorised_typing_agree_on_every_answer(answers, monkeypatch)
     fast = [to_frame(m, p) for m, p in payloads]
     monkeypatch.setattr(dtypes_module, "SMALL", 0)
     arrow = [to_frame(m, p) for m, p in payloads]  # the harvest path: pyarrow compute, pandas for the rest
-    monkeypatch.setattr(arrowtypes, "convert", lambda kind, values: None)
+    monkeypatch.setattr(arrowtypes, "convert", lambda kind, values, prepared=None: None)
     slow = [to_frame(m, p) for m, p in payloads]  # pandas alone
     for (m, _), a, b, c in zip(payloads, fast, arrow, slow, strict=True):
         pd.testing.assert_frame_equal(a, c, obj=f"{m} small")
