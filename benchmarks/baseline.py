@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The landing the current work is compared against (override with IPERNITY_BASELINE_REV).
-BASELINE_REV = os.environ.get("IPERNITY_BASELINE_REV", "14275c2")
+BASELINE_REV = os.environ.get("IPERNITY_BASELINE_REV", "14ec282")
 
 
 @functools.cache

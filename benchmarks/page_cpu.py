@@ -1,6 +1,6 @@
 """Sandbox CPU per doc.search page of 100 (all extras), this tree beside the previous landing.
 
-Run: ``.venv/bin/python -m benchmarks.page_cpu [--clients 1,4] [--format json] [--rounds 3]``
+Run: ``.venv/bin/python -m benchmarks.page_cpu [--clients 1,2,8] [--format json] [--rounds 3]``
 
 Starts ``python -m ipernity_nb.sandbox`` on a demo database, once with the package as it was
 at the previous landing (benchmarks/baseline.py) and once with this working tree, each in

@@ -161,6 +161,22 @@ def test_a_slow_client_does_not_block_others_and_gets_408():
     assert status == 408 and b"did not arrive within 1 s" in body
 
 
+@pytest.mark.parametrize("ctype", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=b"])
+def test_a_stalled_body_does_not_hold_up_other_calls(ctype):
+    """API calls are answered one at a time, but a body is read before a call takes its turn:
+    a sender that stalls mid-body keeps nobody else waiting."""
+    with Sandbox(seed="empty", body_timeout=3.0) as box, connect(box) as slow:
+        slow.sendall(
+            f"POST /api/upload.file/json HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n".encode()
+            + b'Content-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name="api_key"\r\n\r\n'
+        )
+        time.sleep(0.3)  # lets the server start on the stalled request; nothing is timed against it
+        for _ in range(3):
+            assert requests.get(box.api_url + "test.hello", params={"api_key": KEY}, timeout=2).ok
+        status, _headers, _body = read_response(slow)
+    assert status == 408
+
+
 def test_a_stalled_body_gets_408(sb):
     with connect(sb) as s:
         s.sendall(
