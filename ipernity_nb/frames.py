@@ -165,28 +165,35 @@ class Columns:
     def _add_alike(self, records: list[dict]) -> bool:
         """A page whose records all have the first one's fields, one level of blocks at most
         (every list answer of the API): column by column, a comprehension each, about 3x
-        faster than value by value. ``False`` (nothing added) for any other page."""
+        faster than value by value. ``False`` (nothing added) for any other page.
+
+        Same sizes and no missing field (``KeyError``) mean the same fields; checked that way,
+        in C, rather than comparing every record's keys (which was a third of this method)."""
         first = records[0]
-        keys = first.keys()
-        if not all(r.keys() == keys for r in records):
+        if set(map(len, records)) != {len(first)}:
             return False
-        scalars = [k for k, v in first.items() if type(v) is not dict]
-        blocks = [k for k, v in first.items() if type(v) is dict]
-        for b in blocks:
-            inner = first[b].keys()
-            if not all(type(r[b]) is dict and r[b].keys() == inner for r in records):
-                return False
-            if dict in set(map(type, first[b].values())):
-                return False  # blocks within blocks: value by value
-        out: list[tuple[str, list]] = [(k, [r[k] for r in records]) for k in scalars]
-        if any(dict in set(map(type, values)) for _, values in out):
-            return False
-        for b in blocks:
-            for k in first[b]:
-                values = [r[b][k] for r in records]
-                if dict in set(map(type, values)):
+        out: list[tuple[str, list]] = []
+        blocks: list[tuple[str, dict, list]] = []
+        try:
+            for k, v in first.items():
+                values = [r[k] for r in records]
+                kinds = set(map(type, values))
+                if type(v) is dict:
+                    if kinds != {dict} or set(map(len, values)) != {len(v)}:
+                        return False
+                    blocks.append((k, v, values))
+                elif dict in kinds:
                     return False
-                out.append((f"{b}.{k}", values))
+                else:
+                    out.append((k, values))
+            for k, v, values in blocks:  # nested blocks after the top-level fields, as json_normalize
+                for inner in v:
+                    column = [d[inner] for d in values]
+                    if dict in set(map(type, column)):
+                        return False  # blocks within blocks: value by value
+                    out.append((f"{k}.{inner}", column))
+        except (KeyError, TypeError):
+            return False
         row = self.n
         for key, values in out:
             col = self.cols.get(key)

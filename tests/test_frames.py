@@ -267,3 +267,43 @@ def test_empty_wrapper_in_a_multi_root_answer_gives_no_rows():
 def test_text_only_list_items_become_a_column():
     df = to_frame("doc.tags.getList", {"tags": {"tag": ["cat", "dog"]}})
     assert df["tag"].tolist() == ["cat", "dog"] and str(df["tag"].dtype) == "string"
+
+
+def test_pages_flatten_as_json_normalize_whatever_their_shapes():
+    """Columns (column by column for alike pages, value by value otherwise) names, orders and
+    fills columns as pandas.json_normalize does: alike pages, missing fields, extra fields, empty
+    and differing blocks, blocks within blocks, lists, a field that is a block in one record."""
+    import random
+
+    from ipernity_nb.frames import Columns, normalize_records
+
+    rng = random.Random(7)
+
+    def record(i: int) -> dict:
+        rec: dict = {"doc_id": str(i)}
+        if rng.random() < 0.8:
+            rec["title"] = rng.choice(["a", "", "b"])
+        rec["owner"] = {"user_id": str(i % 5), **({"alias": "x"} if rng.random() < 0.3 else {})}
+        if rng.random() < 0.5:
+            rec["dates"] = {} if rng.random() < 0.2 else {"posted_at": str(i), "created": "2020-01-01 00:00:00"}
+        if rng.random() < 0.1:
+            rec["geo"] = {"lat": "1.5", "loc": {"id": "3"}}
+        if rng.random() < 0.1:
+            rec["thumbs"] = {"thumb": [{"w": "1"}]}
+        if rng.random() < 0.05:
+            rec["title"] = {"content": "block"}
+        return rec
+
+    alike = [{"doc_id": str(i), "owner": {"user_id": "1", "alias": ""}, "title": "t"} for i in range(50)]
+    for records in ([record(i) for i in range(200)], alike, alike[:1], [{"a": {}}, {"a": {}}]):
+        pages = [records[i : i + 37] for i in range(0, len(records), 37)]
+        cols = Columns()
+        for page in pages:
+            cols.add(page)
+        want = pd.json_normalize(records, sep=".")
+        got = cols.frame()
+        assert got.columns.tolist() == want.columns.tolist()
+        pd.testing.assert_frame_equal(got, normalize_records(records))
+        pd.testing.assert_frame_equal(
+            got.astype(object), want.astype(object), check_dtype=False, check_column_type=False
+        )
