@@ -12,10 +12,12 @@ What is retried (docs/protocol.md §5.1 for the codes):
 
 :class:`Throttle` is a thread-safe token bucket (calls per second), so concurrent page fetches
 share one budget. :class:`BoundedAdapter` is the ``HTTPAdapter`` the client mounts: a pool as
-wide as its workers, a urllib3 ``Retry`` that re-raises read errors as themselves (the client's
-own loop retries, one call-log row per attempt, paced by its policy; ``Limits(connect_retries=N)``
-lets urllib3 also retry connections that could not be opened, at the price of urllib3's WARNING
-log lines), and :class:`Limits` on every answer (a total deadline a server dripping bytes cannot
+wide as its workers, a urllib3 ``Retry`` (:class:`ConnectRetry`) that retries connections that could
+not be opened (``Limits(connect_retries=2)``; its "Retrying" line demoted to DEBUG) and re-raises
+read errors as themselves (the client's own loop retries those, and HTTP 429/5xx with their
+``Retry-After``, one call-log row per attempt, within a total time budget, a cap on
+``Retry-After`` a hostile server cannot stretch, and a clock tests can move: urllib3's ``Retry``
+offers neither), and :class:`Limits` on every answer (a total deadline a server dripping bytes cannot
 stretch, a size cap counted after decompression). :func:`install_log_redaction`
 makes urllib3's DEBUG log (which prints the full GET URL, including ``api_sig`` and
 ``auth_token``) secret-free; the client installs it.
@@ -51,6 +53,7 @@ __all__ = [
     "RETRY_STATUS",
     "BodyTooLarge",
     "BoundedAdapter",
+    "ConnectRetry",
     "DeadlineExceeded",
     "Limits",
     "RetryPolicy",
@@ -188,6 +191,10 @@ class _RedactFilter(logging.Filter):
     """Rewrite a record so its formatted message carries no signature or token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and any(isinstance(a, ConnectRetry) for a in record.args or ()):
+            # urllib3's "Retrying (...) after connection broken" for the client's own connect
+            # retries: a DEBUG line (with logging set up, it still shows), never stderr unasked
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         try:
             msg = record.getMessage()
         except Exception:  # a malformed record is not ours to fix; let logging report it
@@ -259,7 +266,8 @@ class Limits:
     """Bounds on one answer: ``deadline`` seconds for the whole exchange, from sending to the last byte
     of the answer (after a streamed upload, from its end: a large file may rightly take long),
     ``max_bytes`` of body after decompression, ``connect_retries`` urllib3 makes itself for connections
-    never opened (0: the client's loop retries them, logged as call-log rows, never on stderr).
+    never opened (within one call-log row; its log line is DEBUG, never on stderr; 0 leaves them
+    all to the client's loop, a call-log row each).
 
     Example:
         >>> Limits().max_bytes // 2**20, Limits(deadline=5).deadline
@@ -268,7 +276,7 @@ class Limits:
 
     deadline: float = 120.0
     max_bytes: int = 64 * 2**20
-    connect_retries: int = 0
+    connect_retries: int = 2
 
     def __post_init__(self) -> None:
         if not (0 < self.deadline < float("inf")) or self.max_bytes < 1 or self.connect_retries < 0:
@@ -315,6 +323,12 @@ class _BoundedBody:
             yield chunk
 
 
+class ConnectRetry(Retry):
+    """The client's urllib3 ``Retry``: connections that could not be opened (no byte of the
+    request left this machine, so reads and writes alike), a few times, quickly; read errors
+    re-raised as themselves. Everything else is the client's own loop (:class:`RetryPolicy`)."""
+
+
 class BoundedAdapter(HTTPAdapter):
     """The client's transport adapter: a pool of ``pool_maxsize`` connections per host, a urllib3
     ``Retry`` (connect retries per :class:`Limits`), and :class:`Limits` on every answer read in
@@ -329,7 +343,9 @@ class BoundedAdapter(HTTPAdapter):
         self.limits = limits or Limits()
         # connect-level only: a refused or failed connection never carried a byte of the request
         # read=False re-raises a read timeout as itself (not wrapped), as requests' default does
-        retry = Retry(total=None, connect=self.limits.connect_retries, read=False, status=0, other=0, redirect=False)
+        retry = ConnectRetry(
+            total=None, connect=self.limits.connect_retries, read=False, status=0, other=0, redirect=False
+        )
         retry = retry.new(backoff_factor=0.05)
         super().__init__(pool_maxsize=pool_maxsize, max_retries=retry)
 

@@ -466,3 +466,28 @@ def test_a_parameter_named_method_does_not_clash(client):
     assert client.call("api.methods.get", method="doc.get")["method"]["name"] == "doc.get"
     df = client.frame("api.methods.get", method="doc.get")
     assert df["name"].tolist() == ["doc.get"] and df.attrs["params"] == {"method": "doc.get"}
+
+
+def test_refused_connections_are_retried_by_urllib3_quietly(caplog):
+    """urllib3 retries a connection that could not be opened (Limits.connect_retries) inside one
+    call-log row, before the client's own loop sees the error; its "Retrying" warning becomes a
+    DEBUG line, which Python's last-resort handler (WARNING and up) never prints to stderr."""
+    import logging
+
+    from ipernity_nb.transport import ConnectRetry, Limits, RetryPolicy
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = Client("5f3e7b1c9a2d4e6f8b0c1d2e3f4a5b6c", SECRET, url=f"http://127.0.0.1:{port}/api/", token=TOKEN)
+    c.retries = RetryPolicy(attempts=1)
+    retry = c.session.get_adapter(c.url).max_retries
+    assert isinstance(retry, ConnectRetry) and retry.connect == Limits().connect_retries == 2
+    with pytest.raises(TransportError):
+        c.call("doc.get", doc_id=5)
+    assert len(c.calls) == 1
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"), pytest.raises(TransportError):
+        c.call("doc.get", doc_id=5)
+    retried = [r for r in caplog.records if r.getMessage().startswith("Retrying")]
+    assert len(retried) == 2 and {r.levelname for r in retried} == {"DEBUG"}
