@@ -112,11 +112,10 @@ class Columns:
         start, end = self.done, self.n
         if end <= start:
             return
-        for key, col in self.cols.items():
+        for key in self.cols:
             if key in self.unprepared:
                 continue
-            if len(col) < end:
-                col.extend([_NAN] * (end - len(col)))
+            col = self._column_at(key, end)
             parts = self.prepared.setdefault(key, [])
             covered = sum(len(p) for p in parts)
             if covered < start:  # a column first seen in this stretch: missing before it
@@ -142,13 +141,17 @@ class Columns:
     def __len__(self) -> int:
         return self.n
 
-    def _put(self, key: str, value: Any, row: int) -> None:
+    def _column_at(self, key: str, row: int) -> list:
+        """Column ``key``, made or filled with NaN up to ``row`` (records that lacked the field)."""
         col = self.cols.get(key)
         if col is None:
             col = self.cols[key] = [_NAN] * row
         elif len(col) < row:
             col.extend([_NAN] * (row - len(col)))
-        col.append(value)
+        return col
+
+    def _put(self, key: str, value: Any, row: int) -> None:
+        self._column_at(key, row).append(value)
 
     def _nested(self, d: dict, prefix: str, row: int) -> None:
         for k, v in d.items():
@@ -196,12 +199,7 @@ class Columns:
             return False
         row = self.n
         for key, values in out:
-            col = self.cols.get(key)
-            if col is None:
-                col = self.cols[key] = [_NAN] * row
-            elif len(col) < row:
-                col.extend([_NAN] * (row - len(col)))
-            col.extend(values)
+            self._column_at(key, row).extend(values)
         self.n = row + len(records)
         return True
 
@@ -219,9 +217,8 @@ class Columns:
 
     def padded(self) -> dict[str, list]:
         """The column lists, each filled to the row count (NaN where a record lacked the field)."""
-        for col in self.cols.values():
-            if len(col) < self.n:
-                col.extend([_NAN] * (self.n - len(col)))
+        for key in self.cols:
+            self._column_at(key, self.n)
         return self.cols
 
     def frame(self) -> pd.DataFrame:
