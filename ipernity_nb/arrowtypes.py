@@ -145,17 +145,13 @@ def _to_category(arr: pa.Array) -> Any:
     return pd.Categorical.from_codes(codes, dtype=category_dtype(tuple(levels.to_pylist())), validate=False)
 
 
-def _to_code(arr: pa.Array) -> Any:
-    return _to_int(arr)  # text levels (auth's "read"/"write"): the pandas converter makes a category
-
-
 _CONVERT = {
     "time": _to_time,
     "bool": _to_bool,
     "float": _to_float,
     "int": _to_int,
     "id": lambda arr: _to_int(arr, zero_is_none=True),
-    "code": _to_code,
+    "code": _to_int,  # text levels (auth's "read"/"write") fail the cast: the pandas converter makes a category
     "category": _to_category,
     "string": _to_string,
 }

@@ -116,10 +116,9 @@ class Columns:
             if key in self.unprepared:
                 continue
             col = self._column_at(key, end)
-            parts = self.prepared.setdefault(key, [])
-            covered = sum(len(p) for p in parts)
-            if covered < start:  # a column first seen in this stretch: missing before it
-                parts.append(pa.nulls(start - covered))
+            parts = self.prepared.get(key)
+            if parts is None:  # first seen in this stretch: missing from the rows before it
+                parts = self.prepared[key] = [pa.nulls(start)] if start else []
             part = arrowtypes.prepare(col[start:end])
             if part is None:
                 self.unprepared.add(key)

@@ -370,8 +370,9 @@ def frame_pages(
 
 def _stack(chunks: list[pd.DataFrame]) -> pd.DataFrame:
     """The typed chunks stacked column by column, each chunk's column let go once stacked, so the
-    harvest holds about one frame's worth at the end, not the chunks and their copy (peak about
-    1.5x less on a 100k-doc frame; ``benchmarks/bench_floor.py --memory``). Empties ``chunks``."""
+    harvest holds about one frame's worth at the end, not the chunks and their copy (a 100k-doc
+    frame's peak went from 3.06x to about 2.8x its size; ``benchmarks/bench_floor.py --memory``).
+    Empties ``chunks``."""
     names = list(dict.fromkeys(c for ch in chunks for c in ch.columns))
     stacked: dict[str, pd.Series] = {}
     for name in names:
