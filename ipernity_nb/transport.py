@@ -188,7 +188,8 @@ def redact_text(text: str, secrets: tuple[str | None, ...] = ()) -> str:
 
 
 class _RedactFilter(logging.Filter):
-    """Rewrite a record so its formatted message carries no signature or token."""
+    """Rewrite a record so its formatted message carries no signature or token; demote
+    urllib3's warning about a :class:`ConnectRetry` retry to DEBUG."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.WARNING and any(isinstance(a, ConnectRetry) for a in record.args or ()):
